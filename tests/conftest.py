@@ -1,0 +1,64 @@
+"""Fixtures shared by every test group.
+
+Real components only: a moto server stands in for AWS (one per xdist worker), and every
+test that talks to it gets fresh state and fake credentials through `aws_env`.
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """`../shared/data` (reference weather and PVWatts files); present in CI beside the clone."""
+    assert SHARED_DATA.is_dir(), f"reference data missing: expected {SHARED_DATA}"
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (random port) for this test session; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """Forget every resource and turn IAM enforcement off again."""
+    for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
+        req = urllib.request.Request(endpoint + path, data=body, method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
+
+@pytest.fixture
+def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point boto3 (and anything it starts) at a clean moto server with fake credentials."""
+    reset_moto(moto_server)
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    yield moto_server
+    reset_moto(moto_server)
