@@ -3,6 +3,7 @@
 # and AWS Lambda runs python3.12.
 
 SHELL := /bin/bash
+export NO_MKDOCS_2_WARNING := 1
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON_312 := $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n1)

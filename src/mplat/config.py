@@ -1,0 +1,27 @@
+"""Typed options of the `mplat-gallery` MkDocs plugin (set under `plugins:` in mkdocs.yml)."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v314.0.0/full/"
+
+
+class GalleryConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    # Folder of browser notebooks; each `*.py` becomes /gallery/<slug>/.
+    notebooks_dir = c.Dir(exists=True, default="notebooks/demos")
+    # Sample data published at apps/public/ (read in notebooks as mo.notebook_location() / "public").
+    data_dir = c.Optional(c.Dir(exists=True))
+    # Pure-Python packages of this project shipped to the browser as one dependency-free wheel.
+    browser_libraries = c.ListOfItems(c.Type(str), default=[])
+    source_dir = c.Optional(c.Dir(exists=True))
+    # Build caches (exports, downloaded wheels) survive across builds here.
+    cache_dir = c.Type(str, default=".cache/plugin/mplat-gallery")
+    concurrency = c.Type(int, default=2)
+    # The full Pyodide distribution, for packages that have no browser wheel on PyPI (numpy, pandas…).
+    pyodide_dist_url = c.Type(str, default=PYODIDE_CDN)
+    # npm packages (installed by `npm ci`) providing the Pyodide core and the MathJax file plotly loads.
+    pyodide_package = c.Type(str, default="node_modules/pyodide")
+    mathjax_file = c.Type(str, default="node_modules/mathjax-full/es5/tex-mml-svg.js")

@@ -1,0 +1,60 @@
+"""Values passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A discovered notebook and what its file says about itself."""
+
+    path: Path
+    slug: str
+    title: str
+    description: str
+    tags: tuple[str, ...]
+    order: int
+    dependencies: tuple[str, ...]  # PEP 723 `dependencies`
+    imports: frozenset[str]  # top-level modules imported by its cells
+
+    @property
+    def app_file(self) -> str:
+        """Path of the exported app relative to the site root."""
+        return f"apps/{self.slug}.html"
+
+    @property
+    def page_url(self) -> str:
+        return f"gallery/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class RuntimePackage:
+    """One wheel shipped in the site's runtime, as it appears in pyodide-lock.json."""
+
+    name: str  # normalised distribution name
+    version: str
+    file_name: str  # relative to the runtime folder: packages/<sha256>/<wheel>
+    sha256: str
+    imports: tuple[str, ...]
+    depends: tuple[str, ...]
+    size: int
+
+
+@dataclass(frozen=True)
+class BuildTimings:
+    check: float = 0.0
+    export: float = 0.0
+    runtime: float = 0.0
+    pages: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    """What a build did; used for logging, tests and benchmarks."""
+
+    notebooks: list[Notebook] = field(default_factory=list)
+    exported: list[str] = field(default_factory=list)  # slugs exported in this build (not from cache)
+    packages: list[RuntimePackage] = field(default_factory=list)
+    timings: BuildTimings = field(default_factory=BuildTimings)

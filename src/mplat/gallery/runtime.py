@@ -1,0 +1,351 @@
+"""One Pyodide runtime for the whole site: core files, every wheel the notebooks need, one lockfile.
+
+Wheel sources, in order: the download cache; PyPI (pure-Python or Pyodide-platform wheels, via pip);
+a pure-Python repack for packages whose C extension is optional (PyYAML); the Pyodide distribution
+(configurable URL) for packages that exist only there (numpy, pandas…). Everything is sha256-verified,
+stored content-addressed (`packages/<sha256>/<wheel>`) and listed in one `pyodide-lock.json`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from .errors import GalleryError, NotebookError
+from .model import Notebook, RuntimePackage
+from .tools import tool_env
+from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, sha256_file, write_wheel
+
+PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+# What marimo's worker loads at boot and at session start (see its worker: loadPyodide packages and
+# loadNotebookDeps); marimo-base is pinned to the marimo that exported the notebooks.
+BOOT_PACKAGES = (
+    "micropip", "msgspec>=0.22", "markdown", "pymdown-extensions", "narwhals", "packaging",
+    "docutils", "pygments", "jedi", "pyodide-http",
+)  # fmt: skip
+# Packages whose compiled extension is an optional speed-up: shipped without it.
+PURE_FALLBACK = frozenset({"pyyaml"})
+# Imports that are part of marimo itself or provided by Pyodide's core.
+PROVIDED_IMPORTS = frozenset({"marimo", "pyodide", "js", "micropip", "_pyodide", "pyodide_js"})
+_PIP_TARGET = [
+    "--only-binary=:all:", "--python-version", "3.14", "--implementation", "cp",
+    "--abi", "cp314", "--abi", "abi3", "--abi", "none",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RuntimeRequest:
+    notebooks: tuple[Notebook, ...]
+    pyodide_dir: Path  # the npm `pyodide` package
+    cache_dir: Path  # downloads survive across builds here
+    marimo_version: str
+    pyodide_dist_url: str  # the full Pyodide distribution, for packages PyPI has no browser wheel of
+    local_libraries: tuple[str, ...] = ()  # dotted packages shipped as one dependency-free wheel
+    source_dir: Path | None = None  # where local libraries live (e.g. src/)
+    project_version: str = "0.0.0"
+
+
+@dataclass(frozen=True)
+class RuntimeBundle:
+    """Files to place under the site's runtime folder (relative path → source file) and the lockfile."""
+
+    files: dict[str, Path]
+    lockfile: bytes
+    packages: tuple[RuntimePackage, ...]
+
+
+class PackageUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Need:
+    requirement: Requirement
+    needed_by: str  # who asked, for error messages
+    notebook: Notebook | None = None
+
+
+class WheelFetcher:
+    """Gets one browser-compatible wheel for a requirement into the cache."""
+
+    def __init__(self, cache_dir: Path, stock_lock: dict, dist_url: str) -> None:
+        self.pypi_dir = cache_dir / "pypi"
+        self.dist_dir = cache_dir / "pyodide-dist"
+        self.repack_dir = cache_dir / "repacked"
+        for d in (self.pypi_dir, self.dist_dir, self.repack_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self.stock = stock_lock["packages"]
+        self.dist_url = dist_url if dist_url.endswith("/") else dist_url + "/"
+
+    def fetch(self, req: Requirement) -> Path:
+        cached = self._cached(req)
+        if cached:
+            return cached
+        name = canonicalize_name(req.name)
+        pip_error = ""
+        try:
+            return self._pip_download(
+                req, ["--platform", "pyemscripten_2026_0_wasm32", "--platform", "any"], self.pypi_dir
+            )
+        except PackageUnavailable as exc:
+            pip_error = str(exc)
+        if name in PURE_FALLBACK:
+            native = self._pip_download(
+                req, ["--platform", "manylinux2014_x86_64"], self.repack_dir / "native"
+            )
+            return repack_pure(native, self.repack_dir)
+        if name in self.stock:
+            return self._from_distribution(name)
+        raise PackageUnavailable(
+            f"no pure-Python or Pyodide wheel of {req} on PyPI, and it is not part of the Pyodide distribution"
+            + (f" (pip: {pip_error})" if pip_error else "")
+        )
+
+    def _cached(self, req: Requirement) -> Path | None:
+        name = canonicalize_name(req.name)
+        best: tuple[object, Path] | None = None
+        for d in (self.pypi_dir, self.repack_dir, self.dist_dir):
+            for wheel in d.glob("*.whl"):
+                wname, version, _, _ = parse_wheel_filename(wheel.name)
+                if (
+                    wname == name
+                    and is_browser_compatible(wheel.name)
+                    and req.specifier.contains(version, prereleases=True)
+                    and (best is None or version > best[0])
+                ):  # type: ignore[operator]
+                    best = (version, wheel)
+        return best[1] if best else None
+
+    def _pip_download(self, req: Requirement, platform_args: list[str], dest: Path) -> Path:
+        dest.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=dest) as tmp:
+            cmd = [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--dest",
+                tmp,
+                *_PIP_TARGET,
+                *platform_args,
+                str(req),
+            ]
+            result = subprocess.run(cmd, capture_output=True, text=True, env=tool_env(), timeout=600)
+            wheels = list(Path(tmp).glob("*.whl"))
+            if result.returncode != 0 or not wheels:
+                lines = [ln for ln in result.stderr.splitlines() if ln.startswith("ERROR")]
+                raise PackageUnavailable("; ".join(lines) or result.stderr.strip()[-300:])
+            target = dest / wheels[0].name
+            wheels[0].replace(target)  # atomic: a half-downloaded wheel never lands in the cache
+            return target
+
+    def _from_distribution(self, name: str) -> Path:
+        entry = self.stock[name]
+        target = self.dist_dir / entry["file_name"]
+        if target.exists() and sha256_file(target) == entry["sha256"]:
+            return target
+        url = self.dist_url + entry["file_name"]
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                data = resp.read()
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise PackageUnavailable(
+                f"{name} exists only in the Pyodide distribution, and {url} is unreachable ({exc}). "
+                "Set the gallery option `pyodide_dist_url` to a reachable mirror of the Pyodide distribution"
+            ) from exc
+        tmp = target.with_suffix(".part")
+        tmp.write_bytes(data)
+        if sha256_file(tmp) != entry["sha256"]:
+            tmp.unlink()
+            raise PackageUnavailable(f"{url} does not match the sha256 in Pyodide's lockfile")
+        tmp.replace(target)
+        return target
+
+
+def _stdlib() -> frozenset[str]:
+    return frozenset(sys.stdlib_module_names)
+
+
+def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
+    """One dependency-free wheel holding the project's browser libraries (and their parent packages)."""
+    if not request.local_libraries:
+        return None
+    if request.source_dir is None:
+        raise GalleryError("local libraries are configured but no source folder is set")
+    files: dict[str, bytes] = {}
+    for dotted in request.local_libraries:
+        parts = dotted.split(".")
+        pkg_dir = request.source_dir.joinpath(*parts)
+        if not (pkg_dir / "__init__.py").is_file():
+            raise GalleryError(f"browser library {dotted!r} not found at {pkg_dir} (no __init__.py)")
+        for i in range(1, len(parts)):  # parent packages' __init__.py so `import a.b` works
+            init = request.source_dir.joinpath(*parts[:i], "__init__.py")
+            if init.is_file():
+                files["/".join(parts[:i]) + "/__init__.py"] = init.read_bytes()
+        for path in sorted(pkg_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+                files[path.relative_to(request.source_dir).as_posix()] = path.read_bytes()
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
+    dist = parts[0] + "-browser-libs"
+    return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
+
+
+def resolve_runtime(request: RuntimeRequest) -> RuntimeBundle:
+    """Resolve every wheel the notebooks need into a bundle; raise naming the notebook and package on failure."""
+    pyodide_dir = request.pyodide_dir
+    missing = [f for f in (*PYODIDE_CORE_FILES, "pyodide-lock.json") if not (pyodide_dir / f).is_file()]
+    if missing:
+        raise GalleryError(
+            f"the Pyodide runtime is missing from {pyodide_dir} ({', '.join(missing)}); run `npm ci` (make setup)"
+        )
+    stock_lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
+    fetcher = WheelFetcher(request.cache_dir, stock_lock, request.pyodide_dist_url)
+    resolved: dict[str, WheelInfo] = {}
+
+    local = build_local_wheel(request, request.cache_dir / "local")
+    local_tops: set[str] = set()
+    if local is not None:
+        info = read_wheel(local)
+        resolved[info.name] = info
+        local_tops.update(info.top_level)
+
+    # marimo-base first: its pins constrain the boot packages resolved after it.
+    _resolve_closure(
+        [_Need(Requirement(f"marimo-base=={request.marimo_version}"), "marimo's runtime")], resolved, fetcher
+    )
+    _resolve_closure(
+        [_Need(Requirement(spec), "marimo's runtime") for spec in BOOT_PACKAGES], resolved, fetcher
+    )
+    needs: list[_Need] = []
+    for nb in request.notebooks:
+        for spec in nb.dependencies:
+            try:
+                req = Requirement(spec)
+            except InvalidRequirement as exc:
+                raise NotebookError(
+                    nb.path, f"PEP 723 dependency {spec!r} is not a valid requirement ({exc})"
+                ) from exc
+            if canonicalize_name(req.name) != "marimo":  # marimo-base above is the browser build of marimo
+                needs.append(_Need(req, f"PEP 723 dependency {spec!r}", nb))
+    _resolve_closure(needs, resolved, fetcher)
+
+    # Imports that no resolved wheel provides: guess the distribution (Pyodide's import map, else same name).
+    import_map = {imp: name for name, e in stock_lock["packages"].items() for imp in e.get("imports", [])}
+    extra: list[_Need] = []
+    for nb in request.notebooks:
+        for module in sorted(_unprovided(nb.imports, resolved)):
+            dist = import_map.get(module, module.replace("_", "-"))
+            extra.append(_Need(Requirement(dist), f"`import {module}`", nb))
+    _resolve_closure(extra, resolved, fetcher)
+    for nb in request.notebooks:
+        left = _unprovided(nb.imports, resolved)
+        if left:
+            raise NotebookError(
+                nb.path,
+                f"imports {', '.join(sorted(left))}, which no shipped package provides; "
+                "add the distribution to the notebook's PEP 723 dependencies",
+            )
+    return _bundle(pyodide_dir, stock_lock, resolved)
+
+
+def _unprovided(imports: frozenset[str], resolved: dict[str, WheelInfo]) -> set[str]:
+    provided = {top for w in resolved.values() for top in w.top_level}
+    return {m for m in imports if m not in _stdlib() and m not in PROVIDED_IMPORTS and m not in provided}
+
+
+def _resolve_closure(needs: list[_Need], resolved: dict[str, WheelInfo], fetcher: WheelFetcher) -> None:
+    """Breadth-first: fetch each round's new requirements in parallel, then queue their dependencies."""
+    pending = list(needs)
+    while pending:
+        todo: dict[str, _Need] = {}
+        for need in pending:
+            name = canonicalize_name(need.requirement.name)
+            if name in resolved:
+                version = resolved[name].version
+                if not need.requirement.specifier.contains(version, prereleases=True):
+                    raise _unavailable(
+                        need,
+                        f"{name} {version} is already required elsewhere, which does not "
+                        f"satisfy {need.requirement}",
+                    )
+            elif name in todo:  # asked for twice in one round: both constraints apply
+                first = todo[name]
+                merged = Requirement(f"{name}{first.requirement.specifier & need.requirement.specifier}")
+                todo[name] = _Need(merged, first.needed_by, first.notebook)
+            else:
+                todo[name] = need
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = dict(zip(todo, pool.map(lambda n: _fetch(fetcher, n), todo.values()), strict=True))
+        pending = []
+        for name, path in results.items():
+            info = read_wheel(path)
+            resolved[name] = info
+            parent = todo[name]
+            pending += [_Need(r, f"{parent.needed_by} → {name}", parent.notebook) for r in info.requires]
+
+
+def _fetch(fetcher: WheelFetcher, need: _Need) -> Path:
+    try:
+        return fetcher.fetch(need.requirement)
+    except PackageUnavailable as exc:
+        raise _unavailable(need, str(exc)) from exc
+
+
+def _unavailable(need: _Need, reason: str) -> GalleryError:
+    what = f"{need.needed_by} cannot run in the browser: {reason}"
+    if need.notebook is not None:
+        return NotebookError(need.notebook.path, what)
+    return GalleryError(what)
+
+
+def _bundle(pyodide_dir: Path, stock_lock: dict, resolved: dict[str, WheelInfo]) -> RuntimeBundle:
+    files = {name: pyodide_dir / name for name in PYODIDE_CORE_FILES}
+    entries: dict[str, dict] = {}
+    packages = []
+    for name in sorted(resolved):
+        info = resolved[name]
+        sha = info.sha256
+        rel = f"packages/{sha[:16]}/{info.path.name}"
+        files[rel] = info.path
+        depends = sorted({canonicalize_name(r.name) for r in info.requires} & set(resolved))
+        entries[name] = {
+            "name": name, "version": info.version, "file_name": rel, "install_dir": "site", "sha256": sha,
+            "package_type": "package", "imports": list(info.top_level), "depends": depends,
+            "unvendored_tests": False,
+        }  # fmt: skip
+        packages.append(
+            RuntimePackage(
+                name, info.version, rel, sha, info.top_level, tuple(depends), info.path.stat().st_size
+            )
+        )
+    lock = {"info": stock_lock["info"], "packages": entries}
+    return RuntimeBundle(files, json.dumps(lock, indent=1, sort_keys=True).encode(), tuple(packages))
+
+
+def write_runtime(bundle: RuntimeBundle, runtime_dir: Path) -> None:
+    """Copy the bundle into `runtime_dir` (hard links where possible: the wheels are immutable)."""
+    for rel, src in bundle.files.items():
+        dest = runtime_dir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            dest.unlink()
+        try:
+            dest.hardlink_to(src)
+        except OSError:
+            shutil.copy2(src, dest)
+    (runtime_dir / "pyodide-lock.json").write_bytes(bundle.lockfile)

@@ -1,0 +1,96 @@
+"""Thin MkDocs hooks around the gallery pipeline (`mplat.gallery`), which knows nothing about MkDocs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from . import __version__
+from .config import GalleryConfig
+from .gallery import pages
+from .gallery.errors import GalleryError
+from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, write_site
+
+log = logging.getLogger("mkdocs.plugins.mplat-gallery")
+
+
+class GalleryPlugin(BasePlugin[GalleryConfig]):
+    def __init__(self) -> None:
+        self.prepared: PreparedGallery | None = None
+        self.command = "build"
+
+    def load_config(self, options, config_file_path=None):  # type: ignore[no-untyped-def]
+        # MkDocs only warns about unknown plugin options; a typo here must stop the build.
+        errors, warnings = super().load_config(options, config_file_path)
+        unknown = [(k, w) for k, w in warnings if "Unrecognised configuration name" in str(w)]
+        errors.extend(unknown)
+        return errors, [w for w in warnings if w not in unknown]
+
+    def on_startup(self, *, command, dirty) -> None:  # type: ignore[no-untyped-def]
+        # Defining on_startup keeps this plugin instance alive across `mkdocs serve` rebuilds.
+        self.command = command
+
+    def _request(self, config: MkDocsConfig) -> GalleryRequest:
+        root = Path(config.config_file_path).parent
+        opts = self.config
+        return GalleryRequest(
+            notebooks_dir=Path(opts.notebooks_dir),
+            cache_dir=root / opts.cache_dir,
+            pyodide_dir=root / opts.pyodide_package,
+            pyodide_dist_url=opts.pyodide_dist_url,
+            mathjax_file=root / opts.mathjax_file,
+            data_dir=Path(opts.data_dir) if opts.data_dir else None,
+            source_dir=Path(opts.source_dir) if opts.source_dir else None,
+            browser_libraries=tuple(opts.browser_libraries),
+            concurrency=opts.concurrency,
+            project_version=__version__,
+        )
+
+    # Runs before MkDocs cleans site/: if anything fails here, the previous site stays intact.
+    @event_priority(100)
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled:
+            return
+        try:
+            self.prepared = prepare(self._request(config), log=log.info)
+        except GalleryError as exc:
+            raise PluginError(f"mplat-gallery: {exc}") from exc
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if not self.config.enabled or self.prepared is None:
+            return files
+        notebooks = self.prepared.notebooks
+        files.append(File.generated(config, "gallery/index.md", content=pages.gallery_page(notebooks)))
+        for nb in notebooks:
+            files.append(
+                File.generated(config, f"gallery/{nb.slug}/index.md", content=pages.notebook_page(nb))
+            )
+        return files
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if not self.config.enabled or self.prepared is None:
+            return
+        try:
+            write_site(self.prepared, Path(config.site_dir))
+        except GalleryError as exc:
+            raise PluginError(f"mplat-gallery: {exc}") from exc
+        r = self.prepared.report.timings
+        log.info(
+            f"gallery: {len(self.prepared.notebooks)} notebooks; check {r.check:.1f}s, export {r.export:.1f}s, "
+            f"runtime {r.runtime:.1f}s, pages {r.pages:.1f}s"
+        )
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
+        if self.config.enabled:
+            server.watch(str(self.config.notebooks_dir))
+            if self.config.data_dir:
+                server.watch(str(self.config.data_dir))
+            for lib in self.config.browser_libraries:
+                if self.config.source_dir:
+                    server.watch(str(Path(self.config.source_dir).joinpath(*lib.split("."))))
+        return server
