@@ -1,0 +1,151 @@
+"""GET with timeouts, retries (exponential backoff + full jitter) and a response size cap, standard library only.
+
+Retried: timeouts, connection errors, 5xx and 429 (waiting `Retry-After` when the server sends it).
+Not retried: any other 4xx (a wrong key will not get better) and oversized bodies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import http.client
+import random
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from chalicelib.errors import FetchError, PayloadError
+from chalicelib.logs import RunLog
+from chalicelib.settings import HttpPolicy
+
+USER_AGENT = "mplat-ingest/1"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    attempts: int
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+def _safe_url(url: str) -> str:
+    """The URL without query string or credentials, for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date); None if absent/garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass
+class HttpClient:
+    policy: HttpPolicy
+    log: RunLog
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    requests_made: int = field(default=0)  # every attempt of every call, for failure records
+
+    def get(
+        self, url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None
+    ) -> Response:
+        if params:
+            query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+        shown = _safe_url(url)
+        for attempt in range(1, self.policy.max_attempts + 1):
+            self.requests_made += 1
+            try:
+                status, response_headers, body = self._once(url, dict(headers or {}))
+                if attempt > 1:
+                    self.log.info("request succeeded after retries", url=shown, attempts=attempt)
+                return Response(status, response_headers, body, attempt)
+            except FetchError as err:  # a 4xx other than 429: report it with the attempts made so far
+                raise FetchError(str(err), attempts=attempt) from None
+            except _Retryable as retry:
+                if attempt == self.policy.max_attempts:
+                    raise FetchError(
+                        f"GET {shown} failed after {attempt} attempts: {retry.reason}", attempts=attempt
+                    ) from None
+                delay = self._delay(attempt, retry.retry_after)
+                self.log.warning(
+                    "request failed, retrying",
+                    url=shown,
+                    attempt=attempt,
+                    reason=retry.reason,
+                    delay_s=round(delay, 3),
+                )
+                self.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.policy.backoff_max_seconds)
+        ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))
+        return self.jitter() * ceiling  # "full jitter": spreads retries of many Lambdas over the window
+
+    def _once(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        headers.setdefault("User-Agent", USER_AGENT)
+        request = urllib.request.Request(url, headers=headers, method="GET")
+        cap = self.policy.max_response_bytes
+        try:
+            with urllib.request.urlopen(request, timeout=self.policy.timeout_seconds) as response:
+                response_headers = {k.lower(): v for k, v in response.headers.items()}
+                declared = response_headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > cap:
+                    raise PayloadError(
+                        f"response from {_safe_url(url)} is {int(declared)} bytes, over the {cap}-byte cap "
+                        "(INGEST_MAX_RESPONSE_BYTES); fetch smaller pages or raise the cap"
+                    )
+                body = response.read(cap + 1)
+                if len(body) > cap:
+                    raise PayloadError(
+                        f"response from {_safe_url(url)} exceeds the {cap}-byte cap (INGEST_MAX_RESPONSE_BYTES); "
+                        "fetch smaller pages or raise the cap"
+                    )
+                return response.status, response_headers, body
+        except urllib.error.HTTPError as err:
+            status = err.code
+            err.close()
+            if status == 429 or status >= 500:
+                raise _Retryable(
+                    f"HTTP {status}", parse_retry_after(err.headers.get("Retry-After"))
+                ) from None
+            raise FetchError(
+                f"GET {_safe_url(url)} answered HTTP {status} (not retried)", attempts=1
+            ) from None
+        except TimeoutError as err:
+            raise _Retryable(
+                f"timeout after {self.policy.timeout_seconds}s ({err.__class__.__name__})"
+            ) from None
+        except urllib.error.URLError as err:
+            raise _Retryable(f"connection failed: {err.reason}") from None
+        except (ConnectionError, http.client.HTTPException) as err:
+            raise _Retryable(f"connection failed: {err.__class__.__name__}") from None

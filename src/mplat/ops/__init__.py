@@ -1,0 +1,1 @@
+"""Operator commands: ingestion CLI, local stack, on-premise upload, sample data."""

@@ -1,0 +1,56 @@
+"""Run the Chalice app's code in this process against whatever AWS endpoint is configured.
+
+The stage `ENV` of `chalice_app/.chalice/config.json` (written by `python -m infra apply --env ENV`) provides the
+same environment variables the Lambdas get. `MPLAT_CHALICE_APP` points at another copy of the app (tests).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEFAULT_APP_DIR = Path(__file__).resolve().parents[3] / "chalice_app"
+
+
+def app_dir() -> Path:
+    path = Path(os.environ.get("MPLAT_CHALICE_APP") or DEFAULT_APP_DIR)
+    if not (path / "app.py").is_file():
+        raise click.ClickException(
+            f"no Chalice app at {path}: run from a clone of the repository or set MPLAT_CHALICE_APP"
+        )
+    return path
+
+
+def stage_environment(env: str, directory: Path | None = None) -> dict[str, str]:
+    """The stage's `environment_variables`, with errors that say how to create the stage."""
+    config_path = (directory or app_dir()) / ".chalice" / "config.json"
+    try:
+        config = json.loads(config_path.read_text())
+    except FileNotFoundError:
+        raise click.ClickException(
+            f"{config_path} is missing: run `python -m infra apply --env {env}`"
+        ) from None
+    except ValueError as err:
+        raise click.ClickException(f"{config_path} is not valid JSON: {err}") from None
+    stage = config.get("stages", {}).get(env)
+    if not isinstance(stage, dict):
+        known = ", ".join(sorted(config.get("stages", {}))) or "none"
+        raise click.ClickException(
+            f"stage {env!r} not found in {config_path} (stages: {known}): run `python -m infra apply --env {env}` "
+            "to create its buckets, roles and secrets and write the stage"
+        )
+    variables = stage.get("environment_variables", {})
+    return {str(k): str(v) for k, v in variables.items()}
+
+
+def activate(env: str) -> None:
+    """Make `chalicelib` importable and give this process the stage's environment (as Lambda would have)."""
+    directory = app_dir()
+    variables = stage_environment(env, directory)
+    os.environ.update(variables)
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
