@@ -1,0 +1,166 @@
+"""The provisioning engine: desired state → planner diff → list of actions → executor.
+
+A service (one module in `infra/services/`) reads what exists, compares it with what the env config asks
+for, and returns `Action`s. Nothing is written while planning, so `plan` is always safe. `apply` runs the
+actions in order; each action's steps are idempotent writes, so an apply that stopped half-way is finished
+by running apply again (the planner re-reads and only the missing part is planned).
+
+`Resource` + `Attribute` cover the common shape "a named resource with independently readable and writable
+attributes" (bucket lifecycle, policy, tags, role trust policy, ...): one handler per attribute — read,
+compare, write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, TextIO
+
+from infra.aws import Aws
+from infra.config import EnvConfig
+
+Kind = Literal["create", "update", "delete"]
+_SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One planned change of one resource; `steps` are the API calls, run in order by `apply`."""
+
+    service: str
+    kind: Kind
+    resource: str  # "<type> <name>", e.g. "s3-bucket mplat-dev-storage-raw-123456789012"
+    changes: tuple[str, ...] = ()  # attribute names that differ (never values: they may be secret)
+    steps: tuple[Callable[[], object], ...] = field(default=(), compare=False, repr=False)
+    # Set by destroy planners when deleting would lose data and --force-data-loss was not given.
+    refused: str = ""
+
+    def describe(self) -> str:
+        detail = f" ({', '.join(self.changes)})" if self.changes else ""
+        if self.refused:
+            return f"! refuse {self.service:<9} {self.resource}: {self.refused}"
+        return f"{_SYMBOL[self.kind]} {self.kind:<6} {self.service:<9} {self.resource}{detail}"
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a service needs for one run; built once by the CLI."""
+
+    config: EnvConfig
+    aws: Aws
+    chalice_config: Path
+
+    @property
+    def env(self) -> str:
+        return self.config.env
+
+    @property
+    def account_id(self) -> str:
+        return self.aws.account_id
+
+
+class Service(Protocol):
+    """What `infra/services/<name>.py` exposes (as module attributes)."""
+
+    NAME: str
+
+    def plan(self, ctx: Context) -> list[Action]: ...
+
+    def plan_destroy(self, ctx: Context, *, force_data_loss: bool) -> list[Action]: ...
+
+
+class ApplyFailed(Exception):
+    def __init__(self, action: Action, cause: BaseException) -> None:
+        super().__init__(
+            f"apply stopped at: {action.describe()}\n  cause: {cause}\n"
+            "  Everything before it is in place and nothing after it ran. Fix the cause and run apply again:"
+            " it re-reads the account and only plans what is still missing."
+        )
+        self.action, self.cause = action, cause
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Attribute-level reconciliation
+
+
+def default_match(desired: Any, actual: Any) -> bool:
+    return canonical(desired) == canonical(actual)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One independently managed attribute: `read()` returns the current value in the same shape as
+    `desired` (None when absent); `write(desired)` makes it so (and removes it when desired is None)."""
+
+    name: str
+    desired: Any
+    read: Callable[[], Any]
+    write: Callable[[Any], object]
+    matches: Callable[[Any, Any], bool] = default_match
+
+
+@dataclass(frozen=True)
+class Resource:
+    service: str
+    resource: str
+    exists: Callable[[], bool]
+    create: Callable[[], object]
+    attributes: Sequence[Attribute] = ()
+
+    def plan(self) -> list[Action]:
+        if not self.exists():
+            steps = (self.create, *(_bind(a) for a in self.attributes if a.desired is not None))
+            return [Action(self.service, "create", self.resource, (), steps)]
+        drifted = [a for a in self.attributes if not a.matches(a.desired, a.read())]
+        if not drifted:
+            return []
+        changes = tuple(a.name for a in drifted)
+        return [Action(self.service, "update", self.resource, changes, tuple(_bind(a) for a in drifted))]
+
+
+def _bind(attribute: Attribute) -> Callable[[], object]:
+    return lambda: attribute.write(attribute.desired)
+
+
+def canonical(value: Any) -> Any:
+    """Order-insensitive form for comparing AWS documents: IAM returns `"s3:GetObject"` for a one-item
+    list, and lists of statements/actions/rules come back in any order."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        items = [canonical(v) for v in value]
+        if len(items) == 1 and not isinstance(items[0], dict | list):
+            return items[0]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Running plans
+
+
+def plan(ctx: Context, services: Iterable[Service]) -> list[Action]:
+    actions: list[Action] = []
+    for service in services:
+        actions.extend(service.plan(ctx))
+    return actions
+
+
+def plan_destroy(ctx: Context, services: Iterable[Service], *, force_data_loss: bool) -> list[Action]:
+    """Reverse dependency order: later services (which use earlier ones) are removed first."""
+    actions: list[Action] = []
+    for service in reversed(list(services)):
+        actions.extend(service.plan_destroy(ctx, force_data_loss=force_data_loss))
+    return actions
+
+
+def execute(actions: Sequence[Action], out: TextIO) -> None:
+    for action in actions:
+        print(action.describe(), file=out, flush=True)
+        try:
+            for step in action.steps:
+                step()
+        except Exception as exc:
+            raise ApplyFailed(action, exc) from exc

@@ -1,0 +1,15 @@
+"""outputs (being written)."""
+
+from __future__ import annotations
+
+from infra.engine import Action, Context
+
+NAME = "outputs"
+
+
+def plan(ctx: Context) -> list[Action]:
+    return []
+
+
+def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
+    return []

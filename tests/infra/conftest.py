@@ -1,0 +1,99 @@
+"""Fixtures for the infra tests: run `python -m infra` in-process against the moto server from `aws_env`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `infra/` is a top-level package run from the repo root, not installed
+    sys.path.insert(0, str(REPO_ROOT))
+
+ACCOUNT = "123456789012"
+
+
+def moto_api(endpoint: str, path: str, body: bytes = b"") -> None:
+    """POST to moto's control API. The explicit text/plain matters: with urllib's default form
+    content type Flask swallows the body and `reset-auth` fails with a 500."""
+    request = urllib.request.Request(
+        endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+def set_iam_enforcement(endpoint: str, on: bool) -> None:
+    """`0` = every following request is SigV4-checked and authorised; `inf` = off (moto's default)."""
+    moto_api(endpoint, "/moto-api/reset-auth", b"0" if on else b"inf")
+
+
+@pytest.fixture
+def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Same as the shared `aws_env`, with a reset that works on moto 5.2.5 (see `moto_api`)."""
+    set_iam_enforcement(moto_server, False)
+    moto_api(moto_server, "/moto-api/reset")
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    yield moto_server
+    set_iam_enforcement(moto_server, False)
+    moto_api(moto_server, "/moto-api/reset")
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+InfraRunner = Callable[..., Run]
+
+
+@pytest.fixture
+def chalice_config(tmp_path: Path) -> Path:
+    return tmp_path / "chalice" / ".chalice" / "config.json"
+
+
+@pytest.fixture
+def infra(aws_env: str, capsys: pytest.CaptureFixture[str], chalice_config: Path) -> InfraRunner:
+    """`infra("apply", "--env", "dev", "--yes")` → Run(code, out, err); plan/apply/destroy write the
+    Chalice stage into a temporary config.json, never the repo's."""
+    from infra.cli import main
+
+    def run(*argv: str) -> Run:
+        args = list(argv)
+        if args[0] in ("plan", "apply", "destroy"):
+            args += ["--chalice-config", str(chalice_config)]
+        capsys.readouterr()
+        code = main(args)
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def s3(aws_env: str):
+    return boto3.client("s3", region_name="eu-central-1")
+
+
+@pytest.fixture
+def iam(aws_env: str):
+    return boto3.client("iam", region_name="eu-central-1")
+
+
+@pytest.fixture
+def secretsmanager(aws_env: str):
+    return boto3.client("secretsmanager", region_name="eu-central-1")
