@@ -1,0 +1,12 @@
+"""Pure-Python energy models for the demo notebooks (standard library only; runs in CPython and Pyodide).
+
+Modules: `epw` (weather files), `solar` (NREL SPA sun position), `pv` (PVWatts v5 performance),
+`finance` (NPV, IRR, payback, LCOE), `building` (degree-days, heat loss), `io` (read sample data by path or URL).
+See docs/energy.md for the models, references and measured accuracy.
+"""
+
+from __future__ import annotations
+
+from mplat.energy import building, epw, finance, io, pv, solar
+
+__all__ = ["building", "epw", "finance", "io", "pv", "solar"]
