@@ -1,0 +1,144 @@
+"""Start the marimo server that serves the curated analysis notebooks (the image's entry point).
+
+`docker/marimo/serve.sh` calls `python -m mplat.server`; this module turns flags and environment variables into
+one `marimo run <notebooks dir>` command and replaces the current process with it (so marimo is PID 1 in the
+container and receives SIGTERM from ECS directly).
+
+Settings (flag > environment variable > default):
+
+| flag | variable | default |
+| --- | --- | --- |
+| `--host` | `MPLAT_SERVER_HOST` | `127.0.0.1` (the image sets `0.0.0.0`) |
+| `--port` | `MPLAT_SERVER_PORT` | `7860` |
+| `--notebooks` | `MPLAT_NOTEBOOKS_DIR` | `notebooks/analysis` beside `src/` |
+| `--auth` | `MPLAT_SERVER_AUTH` | `token` (the image sets `alb`) |
+| `--token-password-file` | `MARIMO_TOKEN_PASSWORD_FILE` | none: marimo makes a random token |
+
+`alb` means "the ALB signs users in with Okta before any request reaches marimo": marimo's own token is off.
+`token` is for any other exposure (a laptop, a VM): marimo asks for a token. The password is read from a file,
+never passed on the command line, so it does not show up in `ps` or logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+AuthMode = Literal["alb", "token"]
+AUTH_MODES: tuple[AuthMode, ...] = ("alb", "token")
+
+DEFAULT_PORT = 7860
+# src/mplat/server/launch.py → the repository (or the image's /app, which mirrors the repository layout).
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks" / "analysis"
+
+
+class LaunchError(Exception):
+    """A setting that would start a broken or unsafe server; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    notebooks_dir: Path = DEFAULT_NOTEBOOKS_DIR
+    auth: AuthMode = "token"
+    token_password_file: Path | None = None
+    # Seconds a notebook session survives a dropped websocket (an iPad going to sleep, an ALB idle timeout).
+    session_ttl_seconds: int = 120
+
+
+def settings_from(argv: Sequence[str], environ: Mapping[str, str]) -> ServerSettings:
+    """Flags override environment variables, which override the defaults."""
+    parser = argparse.ArgumentParser(prog="python -m mplat.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=environ.get("MPLAT_SERVER_HOST", "127.0.0.1"))
+    parser.add_argument("--port", default=environ.get("MPLAT_SERVER_PORT", str(DEFAULT_PORT)))
+    parser.add_argument("--notebooks", default=environ.get("MPLAT_NOTEBOOKS_DIR", str(DEFAULT_NOTEBOOKS_DIR)))
+    parser.add_argument("--auth", default=environ.get("MPLAT_SERVER_AUTH", "token"))
+    parser.add_argument("--token-password-file", default=environ.get("MARIMO_TOKEN_PASSWORD_FILE") or None)
+    args = parser.parse_args(list(argv))
+
+    try:
+        port = int(args.port)
+    except ValueError:
+        raise LaunchError(
+            f"port {args.port!r} is not a number: set --port or MPLAT_SERVER_PORT to e.g. 7860"
+        ) from None
+    if not 0 < port < 65536:
+        raise LaunchError(f"port {port} is out of range: use 1-65535 (the image uses 7860)")
+    if args.auth not in AUTH_MODES:
+        raise LaunchError(
+            f"auth mode {args.auth!r} is unknown: set --auth or MPLAT_SERVER_AUTH to 'alb' (behind the ALB's "
+            "Okta sign-in) or 'token' (marimo's own token, for anything not behind the ALB)"
+        )
+    return ServerSettings(
+        host=args.host,
+        port=port,
+        notebooks_dir=Path(args.notebooks),
+        auth=cast(AuthMode, args.auth),
+        token_password_file=Path(args.token_password_file) if args.token_password_file else None,
+    )
+
+
+def validate(settings: ServerSettings) -> None:
+    """Refuse settings that would start a server with nothing to show or an unreadable token."""
+    notebooks = settings.notebooks_dir
+    if not notebooks.is_dir():
+        raise LaunchError(
+            f"notebooks folder {notebooks} does not exist: set --notebooks or MPLAT_NOTEBOOKS_DIR "
+            "to the folder holding the analysis notebooks"
+        )
+    if not any(notebooks.glob("*.py")):
+        raise LaunchError(f"notebooks folder {notebooks} holds no notebook (*.py): add one or fix the path")
+    token_file = settings.token_password_file
+    if token_file is not None:
+        if settings.auth != "token":
+            raise LaunchError(
+                f"a token password file ({token_file}) was given with auth mode {settings.auth!r}: "
+                "use --auth token, or drop the file when running behind the ALB"
+            )
+        if not token_file.is_file() or not token_file.read_text(encoding="utf-8").strip():
+            raise LaunchError(
+                f"token password file {token_file} is missing or empty: write the password into it "
+                "(one line) or unset MARIMO_TOKEN_PASSWORD_FILE to get a random token"
+            )
+
+
+def marimo_command(settings: ServerSettings, python: str = sys.executable) -> list[str]:
+    """The `marimo run` command line: run mode (read-only apps), every notebook of the folder, no code sent."""
+    command = [
+        python, "-m", "marimo", "run", str(settings.notebooks_dir),
+        "--host", settings.host,
+        "--port", str(settings.port),
+        "--headless",
+        "--session-ttl", str(settings.session_ttl_seconds),
+    ]  # fmt: skip
+    if settings.auth == "alb":
+        command.append("--no-token")
+    elif settings.token_password_file is not None:
+        command += ["--token", "--token-password-file", str(settings.token_password_file)]
+    else:
+        command.append("--token")
+    return command
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        settings = settings_from(sys.argv[1:] if argv is None else argv, os.environ)
+        validate(settings)
+    except LaunchError as error:
+        print(f"mplat server: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    command = marimo_command(settings)
+    print(
+        f"mplat server: serving {settings.notebooks_dir} on http://{settings.host}:{settings.port} "
+        f"(auth: {settings.auth}, health: /health)",
+        file=sys.stderr,
+        flush=True,
+    )
+    os.execv(command[0], command)

@@ -1,0 +1,92 @@
+"""Running the image's start script for tests: environment, free port, start and stop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVE_SCRIPT = REPO_ROOT / "docker" / "marimo" / "serve.sh"
+ACCOUNT_ID = "123456789012"
+RAW_BUCKET = f"mplat-local-storage-raw-{ACCOUNT_ID}"
+DERIVED_BUCKET = f"mplat-local-storage-derived-{ACCOUNT_ID}"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    url: str
+    scratch_dir: Path
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(aws_endpoint: str, extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment without AWS settings, plus moto, the buckets and the venv's Python."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        PYTHON=sys.executable,
+        AWS_ENDPOINT_URL=aws_endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="eu-central-1",
+        MPLAT_ENV="local",
+        RAW_BUCKET=RAW_BUCKET,
+        DERIVED_BUCKET=DERIVED_BUCKET,
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def serve(env: Mapping[str, str], workdir: Path, *args: str) -> Iterator[RunningServer]:
+    """Run serve.sh on a free port until /health answers; stop its process group afterwards."""
+    port = free_port()
+    log = workdir / f"server-{port}.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(SERVE_SCRIPT), "--host", "127.0.0.1", "--port", str(port), *args],
+            env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(f"server exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server did not answer /health within 60 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield RunningServer(url=url, scratch_dir=Path(env.get("SCRATCH_DIR", "/app/scratch")), log=log)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
