@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -17,6 +18,10 @@ from .gallery.errors import GalleryError
 from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, write_site
 
 log = logging.getLogger("mkdocs.plugins.mplat-gallery")
+
+# The plugin's own CSS/JS (gallery behaviour), published at assets/mplat/ and added to every page.
+STATIC_DIR = Path(__file__).parent / "gallery" / "static"
+STATIC_URL = "assets/mplat"
 
 
 class GalleryPlugin(BasePlugin[GalleryConfig]):
@@ -34,6 +39,17 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
     def on_startup(self, *, command, dirty) -> None:  # type: ignore[no-untyped-def]
         # Defining on_startup keeps this plugin instance alive across `mkdocs serve` rebuilds.
         self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if not self.config.enabled:
+            return config
+        for path in sorted(STATIC_DIR.iterdir()):
+            url = f"{STATIC_URL}/{path.name}"
+            if path.suffix == ".css" and url not in config.extra_css:
+                config.extra_css.append(url)
+            elif path.suffix == ".js" and url not in config.extra_javascript:
+                config.extra_javascript.append(url)
+        return config
 
     def _request(self, config: MkDocsConfig) -> GalleryRequest:
         root = Path(config.config_file_path).parent
@@ -75,6 +91,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.prepared is None:
             return
+        shutil.copytree(STATIC_DIR, Path(config.site_dir) / STATIC_URL, dirs_exist_ok=True)
         try:
             write_site(self.prepared, Path(config.site_dir))
         except GalleryError as exc:

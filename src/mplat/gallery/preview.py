@@ -1,0 +1,88 @@
+"""Serve a built site like production: correct MIME types, optional sub-path, stoppable (tests).
+
+`python -m mplat.gallery.preview site --port 8000 [--prefix /demos/]` (`make preview`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import mimetypes
+import threading
+from pathlib import Path
+
+# Types Python's table lacks or gets wrong for the site's files.
+EXTRA_TYPES = {
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".webmanifest": "application/manifest+json",
+    ".whl": "application/zip",
+    ".woff2": "font/woff2",
+    ".webp": "image/webp",
+}
+for _ext, _type in EXTRA_TYPES.items():
+    mimetypes.add_type(_type, _ext)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    prefix = "/"
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside_prefix__")
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+    def end_headers(self) -> None:
+        # Production sends HTML, sw.js and manifests with no-cache (see infra publish-site).
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+class SiteServer:
+    """A threaded static server for a site folder on 127.0.0.1; `stop()` makes it unreachable."""
+
+    def __init__(self, site_dir: Path, port: int = 0, prefix: str = "/") -> None:
+        prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+        handler = type("Handler", (_Handler,), {"prefix": prefix})
+        self.httpd = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", port), functools.partial(handler, directory=str(site_dir))
+        )
+        self.httpd.daemon_threads = True
+        self.prefix = prefix
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}{self.prefix}"
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m mplat.gallery.preview")
+    parser.add_argument("site_dir", type=Path)
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--prefix", default="/")
+    args = parser.parse_args(argv)
+    server = SiteServer(args.site_dir, args.port, args.prefix)
+    print(f"Serving {args.site_dir} at {server.url} (Ctrl-C to stop)")
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Driving Debian's Chromium with Playwright, and guarding the origin.
+
+`OriginGuard` sees every request of a browser context — pages, workers and service workers — records
+those that leave 127.0.0.1 and blocks them, so a test can assert that nothing left the origin.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from playwright.sync_api import Frame, FrameLocator, Page, Route
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+BOOT_TIMEOUT_MS = 240_000  # Pyodide boots in ~8 s alone; CI's 2 cores run other tests beside it
+
+
+@dataclass
+class OriginGuard:
+    allowed_prefix: str = "http://127.0.0.1:"
+    external: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def handle(self, route: Route) -> None:
+        url = route.request.url
+        if url.startswith((self.allowed_prefix, "data:", "blob:")):
+            self.requests.append(url)
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+
+# JS: texts of marimo output areas that hold no UI element (computed outputs only).
+_OUTPUT_TEXTS = """() => [...document.querySelectorAll('.output-area')]
+  .filter(e => !e.querySelector('marimo-slider, marimo-dropdown, marimo-number, marimo-file, [role=slider]'))
+  .map(e => e.innerText.trim())"""
+
+
+def notebook_frame(page: Page) -> Frame:
+    """The notebook iframe of a /gallery/<slug>/ page (or the page itself for apps/<slug>.html)."""
+    handle = page.wait_for_selector("iframe.mplat-notebook__frame", timeout=30_000)
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
+
+
+def wait_for_kernel(frame: Frame | FrameLocator | Page) -> None:
+    """Python has run the notebook once: a slider exists and no cell output is still loading."""
+    frame.locator("[role=slider]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
+    deadline = time.monotonic() + BOOT_TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        if frame.locator(".marimo-output-loading, .marimo-output-stale").count() == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError("notebook outputs still loading")
+
+
+def computed_outputs(frame: Frame | Page) -> list[str]:
+    return frame.evaluate(_OUTPUT_TEXTS)
+
+
+def move_first_slider(frame: Frame | Page, steps: int = 2) -> None:
+    slider = frame.locator("[role=slider]").first
+    slider.focus()
+    for _ in range(steps):
+        slider.press("ArrowRight")
+
+
+def wait_for_change(frame: Frame | Page, before: list[str], timeout_s: float = 60) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = computed_outputs(frame)
+        if now != before and frame.locator(".marimo-output-loading, .marimo-output-stale").count() == 0:
+            return now
+        time.sleep(0.1)
+    raise AssertionError(f"no computed output changed after moving the slider; outputs: {before!r}")

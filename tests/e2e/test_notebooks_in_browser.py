@@ -1,0 +1,56 @@
+"""Every gallery page runs its notebook in Chromium from the site's own origin."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+from mplat.gallery.discover import discover
+from mplat.gallery.preview import SiteServer
+
+from .browser import (
+    OriginGuard,
+    computed_outputs,
+    move_first_slider,
+    notebook_frame,
+    wait_for_change,
+    wait_for_kernel,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
+
+pytestmark = pytest.mark.xdist_group("site")
+
+
+def test_site_has_a_page_per_notebook_and_gallery_json(built_site: Path) -> None:
+    assert len(SLUGS) >= 3
+    index = json.loads((built_site / "gallery.json").read_text())
+    assert [n["slug"] for n in index["notebooks"]] == SLUGS
+    for entry in index["notebooks"]:
+        assert (built_site / entry["page_url"] / "index.html").is_file()
+        assert (built_site / entry["app_url"]).is_file()
+        assert not entry["page_url"].startswith("/") and not entry["app_url"].startswith("/")
+        assert entry["title"] and entry["updated"]
+    lock = json.loads((built_site / "runtime" / "pyodide-lock.json").read_text())
+    for pkg in lock["packages"].values():
+        assert (built_site / "runtime" / pkg["file_name"]).is_file()
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_notebook_runs_and_reacts_with_zero_third_party_requests(
+    site_server: SiteServer, context: BrowserContext, guard: OriginGuard, slug: str
+) -> None:
+    page = context.new_page()
+    page.goto(f"{site_server.url}gallery/{slug}/")
+    frame = notebook_frame(page)
+    wait_for_kernel(frame)
+    before = computed_outputs(frame)
+    assert any(before), "the notebook rendered no computed output"
+    move_first_slider(frame)
+    wait_for_change(frame, before)
+    assert guard.external == [], f"requests left the origin: {guard.external}"
+    assert any("/runtime/pyodide.asm.wasm" in url for url in guard.requests)
