@@ -187,3 +187,15 @@ def app_module(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Module
 def chalicelib(app_module: ModuleType) -> ModuleType:
     """The `chalicelib` package that belongs to the imported app (fresh caches per test)."""
     return importlib.import_module("chalicelib")
+
+
+@pytest.fixture(autouse=True)
+def _quiet_moto_request_log() -> Iterator[None]:
+    """The in-process moto server logs every request through werkzeug; capturing thousands of lines is slow."""
+    import logging
+
+    logger = logging.getLogger("werkzeug")
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(previous)

@@ -80,8 +80,7 @@ class FakeApi:
         self.knobs = Knobs()
         self.requests: list[tuple[str, int]] = []  # (path, status) of each answered request
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_class(self))
-        self._server.daemon_threads = True
+        self._server = _QuietServer((host, port), _handler_class(self))
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-api", daemon=True)
 
     @property
@@ -175,6 +174,13 @@ class FakeApi:
             document["padding"] = "x" * knobs.oversize_bytes
         body = json.dumps(document).encode()
         return body[: len(body) // 2] if knobs.malformed else body
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up mid-body (size cap, timeout) is expected here, not worth a traceback."""
 
 
 def _handler_class(api: FakeApi) -> type[BaseHTTPRequestHandler]:
