@@ -57,13 +57,15 @@ def server_environment(aws_endpoint: str, extra: Mapping[str, str]) -> dict[str,
 
 
 @contextmanager
-def serve(env: Mapping[str, str], workdir: Path, *args: str) -> Iterator[RunningServer]:
-    """Run serve.sh on a free port until /health answers; stop its process group afterwards."""
+def serve(
+    env: Mapping[str, str], workdir: Path, *args: str, script: Path = SERVE_SCRIPT
+) -> Iterator[RunningServer]:
+    """Run `script` (serve.sh) on a free port until /health answers; stop its process group afterwards."""
     port = free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [str(SERVE_SCRIPT), "--host", "127.0.0.1", "--port", str(port), *args],
+            [str(script), "--host", "127.0.0.1", "--port", str(port), *args],
             env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True, cwd=workdir,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
