@@ -59,11 +59,11 @@ def _fetch_from_secrets_manager(secret_id: str) -> str:
         response = aws.client("secretsmanager").get_secret_value(SecretId=secret_id)
     except ClientError as err:
         code = err.response.get("Error", {}).get("Code", "")
-        if code == "ResourceNotFoundException":
+        if code == "ResourceNotFoundException":  # no secret, or a placeholder without a value yet
             raise SecretError(
-                f"secret {secret_id!r} does not exist: create it "
-                f"(aws secretsmanager create-secret --name {secret_id} --secret-string '...'), "
-                "see docs/ingestion.md, step 1"
+                f"secret {secret_id!r} does not exist or has no value yet: set it with `aws secretsmanager "
+                f"put-secret-value --secret-id {secret_id} --secret-string '{{...}}'` (`python -m infra apply` "
+                "creates it empty); see docs/ingestion.md, step 1"
             ) from None
         raise SecretError(f"cannot read secret {secret_id!r}: {code or err}") from None
     text = response.get("SecretString")

@@ -13,9 +13,11 @@ from .test_sources import invoke_ingest
 
 
 def test_missing_secret_names_the_secret_id(app_module, fake_api, stack):
-    with Client(app_module.app, stage_name="local", project_dir=str(stack.project)) as client:
-        with pytest.raises(Exception, match=r"secret 'mplat/local/ingest/grid_prices' does not exist"):
-            invoke_ingest(client, "grid_prices")
+    with (
+        Client(app_module.app, stage_name="local", project_dir=str(stack.project)) as client,
+        pytest.raises(Exception, match=r"secret 'mplat/local/ingest/grid_prices' does not exist"),
+    ):
+        invoke_ingest(client, "grid_prices")
     assert stack.raw_keys() == []
     [failure] = stack.derived_keys("failures/grid_prices/")
     assert "mplat/local/ingest/grid_prices" in stack.derived_json(failure)["error"]
@@ -33,9 +35,11 @@ def test_malformed_secret_names_the_secret_id_and_fields(app_module, stack, secr
     boto3.client("secretsmanager").create_secret(
         Name="mplat/local/ingest/meter_readings", SecretString=secret_string
     )
-    with Client(app_module.app, stage_name="local", project_dir=str(stack.project)) as client:
-        with pytest.raises(Exception, match=rf"secret 'mplat/local/ingest/meter_readings' {expected}"):
-            invoke_ingest(client, "meter_readings")
+    with (
+        Client(app_module.app, stage_name="local", project_dir=str(stack.project)) as client,
+        pytest.raises(Exception, match=rf"secret 'mplat/local/ingest/meter_readings' {expected}"),
+    ):
+        invoke_ingest(client, "meter_readings")
     assert stack.raw_keys() == []
 
 

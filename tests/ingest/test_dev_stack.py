@@ -1,0 +1,86 @@
+"""Acceptance: `mplat dev up` (from the repository), then `mplat ingest run` for each example source."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import boto3
+
+from .conftest import DERIVED, RAW, SOURCES, copy_app
+from .test_cli import MPLAT
+
+
+def read_until_ready(process: subprocess.Popen[str], timeout: float = 90) -> dict[str, str]:
+    exports: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(
+                f"mplat dev up exited early: {process.wait()}; stderr: {process.stderr.read()}"
+            )
+        line = line.strip()
+        if line == "ready":
+            return exports
+        assert line.startswith("export "), line  # stdout holds only the environment, then `ready`
+        name, value = line.removeprefix("export ").split("=", 1)
+        exports[name] = value
+    raise AssertionError("mplat dev up did not print `ready` in time")
+
+
+def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path):
+    project = copy_app(
+        repo_root, tmp_path / "chalice_app"
+    )  # infra writes stage `local` here, not in the repo
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    clean_env["MPLAT_CHALICE_APP"] = str(project)
+    process = subprocess.Popen(
+        [*MPLAT, "dev", "up", "--port-moto", "0", "--port-api", "0"],
+        cwd=repo_root,
+        env=clean_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        exports = read_until_ready(process)
+        assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+        assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION"} <= set(
+            exports
+        )
+        stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["local"]
+        assert stage["environment_variables"]["RAW_BUCKET"] == RAW
+
+        user_env = {**clean_env, **exports}
+        for source in SOURCES:
+            result = subprocess.run(
+                [*MPLAT, "ingest", "run", source, "--env", "local"],
+                env=user_env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["written"] is True
+
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=exports["AWS_ENDPOINT_URL"],
+            region_name=exports["AWS_REGION"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=RAW).get("Contents", [])]
+        assert sorted(k.split("/")[0] for k in keys) == sorted(SOURCES)
+        assert "Contents" not in s3.list_objects_v2(Bucket=DERIVED, Prefix="failures/")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "stopped" in stderr and "Traceback" not in stderr
