@@ -48,13 +48,18 @@ def _(NotebookEnv, mo, s3_client, weather_catalog):
     env = NotebookEnv.from_environ()
     client = s3_client()
     catalog = weather_catalog(env, client)
-    mo.stop(not catalog.sources, mo.callout("No weather file in the raw bucket or the sample data.", kind="danger"))
+    mo.stop(
+        not catalog.sources,
+        mo.callout("No weather file in the raw bucket or the sample data.", kind="danger"),
+    )
     choice = mo.ui.dropdown(
         options={source.label: source for source in catalog.sources},
         value=catalog.sources[0].label,
         label="Weather file",
     )
-    step = mo.ui.dropdown(options={"5°": 5.0, "2°": 2.0, "1°": 1.0, "0.5°": 0.5}, value="1°", label="Grid step")
+    step = mo.ui.dropdown(
+        options={"5°": 5.0, "2°": 2.0, "1°": 1.0, "0.5°": 0.5}, value="1°", label="Grid step"
+    )
     run = mo.ui.run_button(label="Run orientation sweep")
     _notice = mo.md("_Using demo data._") if catalog.is_demo else mo.md("")
     mo.vstack([_notice, mo.hstack([choice, step, run], justify="start")])
@@ -96,7 +101,8 @@ def _(
             _progress = f"{len(_rows)} of {len(_tilts)} tilts, {_elapsed:.0f} s"
             if _elapsed > env.patience_seconds:
                 _message = mo.callout(
-                    mo.md(f"**Analysis taking longer than expected, please wait…** ({_progress})"), kind="warn"
+                    mo.md(f"**Analysis taking longer than expected, please wait…** ({_progress})"),
+                    kind="warn",
                 )
             else:
                 _message = mo.md(f"Running the sweep… ({_progress})")
@@ -120,8 +126,14 @@ def _(elapsed, mo, result):
             ),
             mo.ui.table(
                 [
-                    {"tilt": float(_t), **{f"az {int(_a)}": round(float(_v), 1) for _a, _v in zip(
-                        result.azimuths_deg, _row, strict=True) if _a % 45 == 0}}
+                    {
+                        "tilt": float(_t),
+                        **{
+                            f"az {int(_a)}": round(float(_v), 1)
+                            for _a, _v in zip(result.azimuths_deg, _row, strict=True)
+                            if _a % 45 == 0
+                        },
+                    }
                     for _t, _row in zip(result.tilts_deg, result.annual_kwh_m2, strict=True)
                     if _t % 10 == 0
                 ],

@@ -54,7 +54,9 @@ def _(BucketUnavailable, NotebookEnv, mo, read_pipeline_status, refresh, s3_clie
 @app.cell(hide_code=True)
 def _(env, failures_table_html, mo, status, summary_table_html):
     _parts = [
-        mo.md(f"**{len(status.sources)} source(s)** in `s3://{env.derived_bucket}` (environment `{env.mplat_env}`)")
+        mo.md(
+            f"**{len(status.sources)} source(s)** in `s3://{env.derived_bucket}` (environment `{env.mplat_env}`)"
+        )
     ]
     if status.sources:
         _parts.append(mo.Html(summary_table_html(status)))

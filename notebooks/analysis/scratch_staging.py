@@ -105,7 +105,9 @@ def _(
     except (BucketUnavailable, EpwError) as _error:
         _message = mo.callout(f"Not staged: {_error}", kind="danger")
     else:
-        _message = mo.callout(mo.md("Staged: " + ", ".join(f"`{_path}`" for _path in _staged)), kind="success")
+        _message = mo.callout(
+            mo.md("Staged: " + ", ".join(f"`{_path}`" for _path in _staged)), kind="success"
+        )
     set_listing_version(lambda version: version + 1)
     mo.output.replace(_message)
     return
@@ -114,7 +116,9 @@ def _(
 @app.cell(hide_code=True)
 def _(get_listing_version, mo, scratch):
     get_listing_version()
-    delete_choice = mo.ui.multiselect(options=[item.name for item in scratch.files()], label="Files to delete")
+    delete_choice = mo.ui.multiselect(
+        options=[item.name for item in scratch.files()], label="Files to delete"
+    )
     return (delete_choice,)
 
 

@@ -71,7 +71,9 @@ def _(catalog, env, mo):
         _banner = mo.md(f"{len(catalog.sources)} EPW file(s) in `s3://{env.raw_bucket}`.")
     mo.stop(
         not catalog.sources,
-        mo.vstack([_banner, mo.callout(f"No sample data found in {env.sample_data_dir} either.", kind="danger")]),
+        mo.vstack(
+            [_banner, mo.callout(f"No sample data found in {env.sample_data_dir} either.", kind="danger")]
+        ),
     )
     choice = mo.ui.dropdown(
         options={source.label: source for source in catalog.sources},

@@ -43,12 +43,11 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def sample_weather_dir(shared_data: Path) -> Path:
-    """The shipped samples (data/examples/*.epw.gz) once they exist, else the reference EPW files."""
+def sample_weather_dir() -> Path:
+    """The gzipped sample EPW files shipped in data/examples/ (the notebooks' demo data)."""
     shipped = REPO_ROOT / "data" / "examples"
-    if any(shipped.glob("*.epw*")):
-        return shipped
-    return shared_data / "weather"
+    assert any(shipped.glob("*.epw.gz")), f"no sample EPW files in {shipped}"
+    return shipped
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +66,11 @@ def page(chromium) -> Iterator[object]:
     # Nothing may leave 127.0.0.1: the server tier works offline.
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-        else route.abort(),
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else route.abort()
+        ),
     )
     page = context.new_page()
     page.set_default_timeout(60_000)

@@ -48,7 +48,9 @@ def test_every_referenced_file_exists() -> None:
         if build:
             context = REPO_ROOT / build["context"]
             assert context.is_dir(), f"{name}: build context {context} missing"
-            assert (context / build["dockerfile"]).is_file(), f"{name}: dockerfile {build['dockerfile']} missing"
+            assert (context / build["dockerfile"]).is_file(), (
+                f"{name}: dockerfile {build['dockerfile']} missing"
+            )
         for env_file in service.get("env_file", []):
             assert (REPO_ROOT / env_file).is_file(), f"{name}: env_file {env_file} missing"
         for volume in service.get("volumes", []):

@@ -68,7 +68,9 @@ def test_gallery_lists_every_analysis_notebook(server: RunningServer, page, repo
     page.goto(server.url)
     for notebook in sorted((repo_root / "notebooks" / "analysis").glob("*.py")):
         page.get_by_text(notebook.stem.replace("_", " "), exact=False).first.wait_for()
-    assert set(NOTEBOOK_MARKERS) == {path.name for path in (repo_root / "notebooks" / "analysis").glob("*.py")}
+    assert set(NOTEBOOK_MARKERS) == {
+        path.name for path in (repo_root / "notebooks" / "analysis").glob("*.py")
+    }
 
 
 @pytest.mark.parametrize("notebook", sorted(NOTEBOOK_MARKERS))
@@ -84,7 +86,11 @@ def _put_counts(s3, source: str, date: str, objects: int, records: int, size: in
             Bucket=RAW_BUCKET,
             Key=f"{source}/ingest_date={date}/{index:064x}.json",
             Body=b"{}",
-            Metadata={"source": source, "fetched-at": f"{date}T06:00:00Z", "record-count": str(records // objects)},
+            Metadata={
+                "source": source,
+                "fetched-at": f"{date}T06:00:00Z",
+                "record-count": str(records // objects),
+            },
         )
     document = {"source": source, "date": date, "objects": objects, "records": records, "bytes": size,
                 "updated_at": f"{date}T06:00:05Z"}  # fmt: skip
@@ -125,9 +131,7 @@ def _monthly_ghi_reference(epw: Path) -> list[float]:
     return totals
 
 
-def test_weather_processing_demo_then_real_file(
-    server: RunningServer, s3, page, shared_data: Path
-) -> None:
+def test_weather_processing_demo_then_real_file(server: RunningServer, s3, page, shared_data: Path) -> None:
     open_notebook(page, server, "weather_processing.py", "Monthly statistics")
     page.get_by_text("Using demo data").first.wait_for()
     assert s3.list_objects_v2(Bucket=DERIVED_BUCKET).get("KeyCount", 0) == 0
@@ -173,8 +177,12 @@ def test_scratch_staging_keeps_under_the_limit(server: RunningServer, s3, page, 
     hourly = server.scratch_dir / "intermediate" / f"{AMSTERDAM.removesuffix('.epw')}.hourly.csv"
     assert len(hourly.read_text().splitlines()) == 1 + 8760
 
-    page.get_by_role("combobox", name="Weather file to stage").select_option(label=f"onprem/sample/weather/{PIEDMONT}")
+    page.get_by_role("combobox", name="Weather file to stage").select_option(
+        label=f"onprem/sample/weather/{PIEDMONT}"
+    )
     page.get_by_role("button", name="Stage into scratch").click()
     page.get_by_text("Not staged").first.wait_for()
     assert not (server.scratch_dir / "inputs" / PIEDMONT).exists()
-    assert sum(path.stat().st_size for path in server.scratch_dir.rglob("*") if path.is_file()) <= SCRATCH_LIMIT
+    assert (
+        sum(path.stat().st_size for path in server.scratch_dir.rglob("*") if path.is_file()) <= SCRATCH_LIMIT
+    )

@@ -44,7 +44,9 @@ class NotebookEnv:
             scratch_dir=Path(env.get("SCRATCH_DIR") or DEFAULT_SCRATCH_DIR),
             scratch_limit_bytes=_positive(env, "SCRATCH_LIMIT_BYTES", DEFAULT_SCRATCH_LIMIT_BYTES, int),
             sample_data_dir=Path(env.get("SAMPLE_DATA_DIR") or DEFAULT_SAMPLE_DATA_DIR),
-            patience_seconds=_positive(env, "LONG_ANALYSIS_PATIENCE_SECONDS", DEFAULT_PATIENCE_SECONDS, float),
+            patience_seconds=_positive(
+                env, "LONG_ANALYSIS_PATIENCE_SECONDS", DEFAULT_PATIENCE_SECONDS, float
+            ),
         )
 
 
@@ -55,7 +57,9 @@ def _positive[T: (int, float)](env: Mapping[str, str], name: str, default: T, ki
     try:
         value = kind(raw)
     except ValueError:
-        raise NotebookEnvError(f"{name}={raw!r} is not a {kind.__name__}: unset it or give a number") from None
+        raise NotebookEnvError(
+            f"{name}={raw!r} is not a {kind.__name__}: unset it or give a number"
+        ) from None
     if value <= 0:
         raise NotebookEnvError(f"{name}={raw!r} must be greater than zero")
     return value

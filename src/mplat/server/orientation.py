@@ -59,7 +59,9 @@ def sun_position(weather: WeatherFile) -> SunPosition:
     )  # fmt: skip
     # EPW hour h covers (h-1):00 to h:00 local standard time: use its middle.
     clock_hours = hourly["hour"].to_numpy() - 0.5
-    solar_hours = clock_hours + (4 * (location.longitude - 15 * location.timezone_hours) + equation_of_time_min) / 60
+    solar_hours = (
+        clock_hours + (4 * (location.longitude - 15 * location.timezone_hours) + equation_of_time_min) / 60
+    )
     hour_angle = np.radians(15 * (solar_hours - 12))
     latitude = np.radians(location.latitude)
     cos_zenith = np.sin(latitude) * np.sin(declination) + np.cos(latitude) * np.cos(declination) * np.cos(

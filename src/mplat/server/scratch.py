@@ -87,7 +87,9 @@ class ScratchSpace:
                 write(handle)
             written = partial.stat().st_size
             if written > size:
-                raise ScratchFull(f"{name}: wrote {written} bytes but {size} were announced; nothing was kept")
+                raise ScratchFull(
+                    f"{name}: wrote {written} bytes but {size} were announced; nothing was kept"
+                )
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)

@@ -125,7 +125,9 @@ def read_pipeline_status(client: Any, derived_bucket: str, recent_failures: int 
             if document is not None:
                 attempts = document.get("attempts")
                 failures.append(
-                    Failure(key, str(document.get("error", "")), int(attempts) if attempts is not None else None)
+                    Failure(
+                        key, str(document.get("error", "")), int(attempts) if attempts is not None else None
+                    )
                 )
         sources.append(
             SourceStatus(

@@ -27,6 +27,7 @@ FIELDS: dict[int, tuple[str, float]] = {
     15: ("dhi_wh_m2", 9999),
     21: ("wind_m_s", 999),
 }
+MIN_FIELDS = max(FIELDS) + 1
 DERIVED_PREFIX = "analysis/weather"
 
 
@@ -82,13 +83,23 @@ def parse_epw(data: bytes, name: str) -> WeatherFile:
         raise EpwError(f"{name}: looks gzip-compressed but cannot be decompressed ({error})") from None
     lines = text.splitlines()
     if len(lines) <= HEADER_LINES:
-        raise EpwError(f"{name}: has {len(lines)} lines, an EPW has {HEADER_LINES} header lines plus hourly rows")
+        raise EpwError(
+            f"{name}: has {len(lines)} lines, an EPW has {HEADER_LINES} header lines plus hourly rows"
+        )
     location = _location(lines[0], name)
-    body = "\n".join(lines[HEADER_LINES:])
+    rows = [line for line in lines[HEADER_LINES:] if line.strip()]
+    for number, line in enumerate(rows, start=HEADER_LINES + 1):
+        if line.count(",") < MIN_FIELDS - 1:
+            raise EpwError(
+                f"{name}: line {number} has {line.count(',') + 1} fields, an EPW row has at least {MIN_FIELDS}"
+            )
+    body = "\n".join(rows)
     try:
         raw = pd.read_csv(io.StringIO(body), header=None, usecols=list(FIELDS))
     except (ValueError, pd.errors.ParserError) as error:
-        raise EpwError(f"{name}: hourly rows are malformed, expected at least 22 fields each ({error})") from None
+        raise EpwError(
+            f"{name}: hourly rows are malformed, expected at least 22 fields each ({error})"
+        ) from None
     hourly = raw.rename(columns={index: column for index, (column, _) in FIELDS.items()})
     for index, (column, sentinel) in FIELDS.items():
         values = pd.to_numeric(hourly[column], errors="coerce")
