@@ -126,6 +126,18 @@ def bucket_exists(s3: Any, bucket: str) -> bool:
         ) from exc
 
 
+def read_bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
+    found = _absent_on(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
+    return loads(found["Policy"]) if found else None
+
+
+def write_bucket_policy(s3: Any, bucket: str, doc: dict[str, Any] | None) -> None:
+    if doc is None:
+        _absent_on(lambda: s3.delete_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
+    else:
+        s3.put_bucket_policy(Bucket=bucket, Policy=dumps(doc))
+
+
 def bucket_tags(s3: Any, bucket: str) -> dict[str, str]:
     found = _absent_on(lambda: s3.get_bucket_tagging(Bucket=bucket), "NoSuchTagSet")
     return from_list(found["TagSet"]) if found else {}
@@ -139,9 +151,10 @@ def private_bucket(
     component: str,
     versioned: bool,
     lifecycle: list[dict[str, Any]],
-    policy: Callable[[], dict[str, Any] | None],
+    policy: Callable[[], dict[str, Any] | None] | None,
 ) -> Resource:
-    """A bucket with BPA, SSE-S3, owner-enforced ownership, lifecycle, policy and the standard tags."""
+    """A bucket with BPA, SSE-S3, owner-enforced ownership, lifecycle, policy and the standard tags.
+    `policy=None` leaves the bucket policy to the caller (the site's depends on its distribution)."""
     s3 = ctx.aws.client("s3")
 
     def create() -> None:
@@ -170,14 +183,10 @@ def private_bucket(
             s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
 
     def read_policy() -> dict[str, Any] | None:
-        found = _absent_on(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
-        return loads(found["Policy"]) if found else None
+        return read_bucket_policy(s3, bucket)
 
     def write_policy(doc: dict[str, Any] | None) -> None:
-        if doc is None:
-            s3.delete_bucket_policy(Bucket=bucket)
-        else:
-            s3.put_bucket_policy(Bucket=bucket, Policy=dumps(doc))
+        write_bucket_policy(s3, bucket, doc)
 
     def read_encryption() -> str | None:
         found = _absent_on(
@@ -227,7 +236,6 @@ def private_bucket(
             ),
         ),
         Attribute("lifecycle", lifecycle, read_lifecycle, write_lifecycle),
-        Attribute("policy", policy(), read_policy, write_policy),
         Attribute(
             "tags",
             standard_tags(ctx.config, component),
@@ -235,6 +243,8 @@ def private_bucket(
             lambda v: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": to_list(v)}),
         ),
     ]
+    if policy is not None:
+        attributes.insert(-1, Attribute("policy", policy(), read_policy, write_policy))
     if versioned:  # an unversioned bucket is left as S3 creates it (versioning can only be suspended later)
         attributes.insert(
             3,

@@ -1,0 +1,386 @@
+"""publish-site: upload the built gallery to the site bucket and invalidate CloudFront.
+
+- Only files whose sha256 changed are uploaded; the hash is kept in object metadata (`x-amz-meta-sha256`),
+  because multipart ETags are not MD5s and cannot be compared with a local file.
+- Content-Type from the extension (wasm, mjs, webmanifest, whl, ...); Cache-Control `no-cache` for pages,
+  `sw.js` and manifests (always revalidated), one year `immutable` for content-hashed files.
+- Pages are uploaded last, so a new page never references a chunk that is not there yet.
+- Files the new build no longer has stay for a grace period (an open old page may still lazy-load its
+  chunks), then are pruned by a later publish.
+- Every publish is recorded in `_mplat/builds.json` with each file's S3 version id; `--rollback` copies the
+  previous build's versions back (the bucket is versioned; old versions expire after
+  `[site] noncurrent_expire_days`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from infra import naming
+from infra.aws import missing
+from infra.engine import Context
+from infra.services.site import SiteNames, find_distribution
+from infra.services.storage import bucket_exists
+
+STATE_KEY = "_mplat/builds.json"
+STATE_PREFIX = "_mplat/"
+KEEP_BUILDS = 10
+WORKERS = 8
+
+NO_CACHE = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Folders whose files are content-addressed by the build (exported marimo assets, the versioned runtime).
+IMMUTABLE_PREFIXES = ("apps/assets/", "runtime/")
+# Entry points must always be revalidated, wherever they are.
+_ENTRY = re.compile(r"(\.html?|^sw\.js|\.webmanifest|^manifest\.json)$")
+# A hash in the name: `.3f9a2c1d.` (hex) or `-BxYz12Ab.` (bundler base64url, 8 chars, letters and digits).
+_HASHED = re.compile(
+    r"[.-](?:[0-9a-f]{8,}|(?=[A-Za-z0-9_-]{8}\.)(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{8})\."
+)
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".wasm": "application/wasm",
+    ".whl": "application/zip",
+    ".zip": "application/zip",
+    ".tar": "application/x-tar",
+    ".py": "text/x-python; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".xml": "application/xml",
+    ".csv": "text/csv; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".pdf": "application/pdf",
+    ".gz": "application/gzip",
+    ".data": "application/octet-stream",
+}
+
+
+def content_type(key: str) -> str:
+    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
+
+
+def cache_control(key: str) -> str:
+    name = PurePosixPath(key).name
+    if _ENTRY.search(name):
+        return NO_CACHE
+    if key.startswith(IMMUTABLE_PREFIXES) or _HASHED.search(name):
+        return IMMUTABLE
+    return NO_CACHE
+
+
+def is_entry(key: str) -> bool:
+    return bool(_ENTRY.search(PurePosixPath(key).name))
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    key: str
+    path: Path
+    sha256: str
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scan(site_dir: Path) -> dict[str, LocalFile]:
+    files = sorted(p for p in site_dir.rglob("*") if p.is_file())
+    with ThreadPoolExecutor(WORKERS) as pool:
+        hashes = list(pool.map(sha256_of, files))
+    found = {}
+    for path, digest in zip(files, hashes, strict=True):
+        key = path.relative_to(site_dir).as_posix()
+        if key.startswith(STATE_PREFIX):
+            raise ValueError(f"{path}: {STATE_PREFIX} is reserved for publish-site's own records")
+        found[key] = LocalFile(key, path, digest)
+    if not found:
+        raise ValueError(f"{site_dir} is empty: build the site first")
+    return found
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    build_id: str
+    uploaded: int
+    unchanged: int
+    kept_for_grace: int
+    pruned: int
+    invalidation: str | None
+    rollback_to: str | None = None
+
+    def describe(self) -> str:
+        action = f"Rolled back to build {self.rollback_to}" if self.rollback_to else "Published"
+        verb = "restored" if self.rollback_to else "uploaded"
+        cdn = f"; CloudFront invalidation {self.invalidation}" if self.invalidation else ""
+        return (
+            f"{action} as build {self.build_id}: {self.uploaded} {verb}, {self.unchanged} unchanged, "
+            f"{self.kept_for_grace} old file(s) kept for the grace period, {self.pruned} pruned{cdn}."
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bucket state
+
+
+@dataclass(frozen=True)
+class Remote:
+    sha256: str | None
+    version_id: str | None
+
+
+class Site:
+    """The site bucket as publish-site sees it: objects with their sha256 and the build history."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.s3 = ctx.aws.client("s3")
+        self.bucket = naming.site_bucket(ctx.env, ctx.account_id)
+        if not bucket_exists(self.s3, self.bucket):
+            raise ValueError(
+                f"site bucket {self.bucket} does not exist: run `python -m infra apply --env {ctx.env}`"
+            )
+
+    def keys(self) -> set[str]:
+        found: set[str] = set()
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            found |= {o["Key"] for o in page.get("Contents", []) if not o["Key"].startswith(STATE_PREFIX)}
+        return found
+
+    def head(self, key: str) -> Remote:
+        try:
+            found = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if missing(exc, "NoSuchKey", "NotFound"):
+                return Remote(None, None)
+            raise
+        return Remote(found.get("Metadata", {}).get("sha256"), found.get("VersionId"))
+
+    def heads(self, keys: Iterable[str]) -> dict[str, Remote]:
+        keys = list(keys)
+        with ThreadPoolExecutor(WORKERS) as pool:
+            return dict(zip(keys, pool.map(self.head, keys), strict=True))
+
+    def upload(self, file: LocalFile) -> str | None:
+        with file.path.open("rb") as body:
+            response = self.s3.put_object(
+                Bucket=self.bucket,
+                Key=file.key,
+                Body=body,
+                ContentType=content_type(file.key),
+                CacheControl=cache_control(file.key),
+                Metadata={"sha256": file.sha256},
+            )
+        return response.get("VersionId")
+
+    def restore(self, key: str, version_id: str) -> str | None:
+        """Make an old version current again (metadata, type and cache headers come with it)."""
+        response = self.s3.copy_object(
+            Bucket=self.bucket,
+            Key=key,
+            CopySource={"Bucket": self.bucket, "Key": key, "VersionId": version_id},
+            MetadataDirective="COPY",
+        )
+        return response.get("VersionId")
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[start : start + 1000]]
+            self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+
+    def history(self) -> list[dict[str, Any]]:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=STATE_KEY)["Body"].read()
+        except ClientError as exc:
+            if missing(exc, "NoSuchKey"):
+                return []
+            raise
+        return list(json.loads(body)["builds"])
+
+    def save_history(self, builds: list[dict[str, Any]]) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=STATE_KEY,
+            Body=json.dumps({"builds": builds[:KEEP_BUILDS]}, indent=1).encode(),
+            ContentType="application/json",
+            CacheControl=NO_CACHE,
+        )
+
+
+def _in_parallel(function: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(function, items))
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _prune(
+    site: Site, remote_keys: set[str], builds: list[dict[str, Any]], now: dt.datetime, grace_days: int
+):
+    """Delete files no build needs any more; a build superseded within the grace period still needs its own."""
+    current = set(builds[0]["files"])
+    horizon = now - dt.timedelta(days=grace_days)
+    protected: set[str] = set()
+    for build in builds[1:]:
+        superseded = build.get("superseded_at")
+        if superseded and dt.datetime.fromisoformat(superseded) > horizon:
+            protected |= set(build["files"])
+    stale = sorted(remote_keys - current)
+    doomed = [k for k in stale if k not in protected]
+    site.delete(doomed)
+    return len(stale) - len(doomed), len(doomed)
+
+
+def _invalidate(ctx: Context, caller_reference: str) -> str | None:
+    if not ctx.config.site.cdn:
+        return None
+    cf = ctx.aws.client("cloudfront")
+    found = find_distribution(cf, SiteNames.of(ctx).distribution)
+    if found is None:
+        return None
+    response = cf.create_invalidation(
+        DistributionId=found["Id"],
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": caller_reference},
+    )
+    return str(response["Invalidation"]["Id"])
+
+
+def _supersede(builds: list[dict[str, Any]], new: dict[str, Any], now: dt.datetime) -> list[dict[str, Any]]:
+    if builds and not builds[0].get("superseded_at"):
+        builds[0]["superseded_at"] = now.isoformat()
+    return [new, *builds]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Commands
+
+
+def publish(
+    ctx: Context, site_dir: Path, *, grace_days: int, now: dt.datetime | None = None
+) -> PublishReport:
+    now = now or dt.datetime.now(dt.UTC)
+    site = Site(ctx)
+    local = scan(site_dir)
+    remote_keys = site.keys()
+    remote = site.heads(sorted(remote_keys & set(local)))
+    changed = [f for k, f in local.items() if remote.get(k, Remote(None, None)).sha256 != f.sha256]
+    # Chunks and assets first, entry points (pages, sw.js, manifests) last.
+    changed.sort(key=lambda f: (is_entry(f.key), f.key))
+    assets = [f for f in changed if not is_entry(f.key)]
+    entries = [f for f in changed if is_entry(f.key)]
+    versions = dict(zip([f.key for f in assets], _in_parallel(site.upload, assets), strict=True))
+    versions |= dict(zip([f.key for f in entries], _in_parallel(site.upload, entries), strict=True))
+
+    build_id = _stamp(now)
+    files = {
+        key: {
+            "sha256": f.sha256,
+            "version_id": versions.get(key, remote.get(key, Remote(None, None)).version_id),
+        }
+        for key, f in sorted(local.items())
+    }
+    builds = site.history()
+    if not changed and builds and builds[0]["files"] == files:
+        kept, pruned = _prune(site, remote_keys, builds, now, grace_days)
+        return PublishReport(builds[0]["id"], 0, len(local), kept, pruned, None)
+    new = {
+        "id": build_id,
+        "source": build_id,
+        "published_at": now.isoformat(),
+        "superseded_at": None,
+        "files": files,
+    }
+    builds = _supersede(builds, new, now)
+    site.save_history(builds)
+    kept, pruned = _prune(site, remote_keys | set(local), builds, now, grace_days)
+    invalidation = _invalidate(ctx, build_id) if changed or pruned else None
+    return PublishReport(build_id, len(changed), len(local) - len(changed), kept, pruned, invalidation)
+
+
+def rollback(ctx: Context, *, grace_days: int, now: dt.datetime | None = None) -> PublishReport:
+    now = now or dt.datetime.now(dt.UTC)
+    site = Site(ctx)
+    builds = site.history()
+    if not builds:
+        raise ValueError("nothing to roll back: no build has been published to this env yet")
+    current = builds[0]
+    target = next(
+        (b for b in builds[1:] if not b.get("rolled_back") and b["source"] != current["source"]),
+        None,
+    )
+    if target is None:
+        raise ValueError(f"no earlier build to roll back to (kept: {', '.join(b['id'] for b in builds)})")
+
+    remote = site.heads(sorted(target["files"]))
+    todo = [(k, f) for k, f in sorted(target["files"].items()) if remote[k].sha256 != f["sha256"]]
+    todo.sort(key=lambda item: (is_entry(item[0]), item[0]))
+
+    def restore(item: tuple[str, dict[str, str]]) -> str | None:
+        key, file = item
+        try:
+            return site.restore(key, file["version_id"])
+        except ClientError as exc:
+            raise ValueError(
+                f"cannot restore {key} of build {target['id']}: its version is gone ({exc}); "
+                "publish that build again from its sources instead"
+            ) from exc
+
+    assets = [t for t in todo if not is_entry(t[0])]
+    entries = [t for t in todo if is_entry(t[0])]
+    restored = dict(zip([k for k, _ in assets], _in_parallel(restore, assets), strict=True))
+    restored |= dict(zip([k for k, _ in entries], _in_parallel(restore, entries), strict=True))
+
+    build_id = _stamp(now)
+    files = {
+        key: {"sha256": f["sha256"], "version_id": restored.get(key, remote[key].version_id)}
+        for key, f in target["files"].items()
+    }
+    current["rolled_back"] = True
+    new = {
+        "id": build_id,
+        "source": target["source"],
+        "rollback_of": current["id"],
+        "published_at": now.isoformat(),
+        "superseded_at": None,
+        "files": files,
+    }
+    builds = _supersede(builds, new, now)
+    site.save_history(builds)
+    kept, pruned = _prune(site, site.keys(), builds, now, grace_days)
+    invalidation = _invalidate(ctx, build_id)
+    return PublishReport(
+        build_id, len(todo), len(files) - len(todo), kept, pruned, invalidation, rollback_to=target["id"]
+    )

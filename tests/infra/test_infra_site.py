@@ -1,0 +1,256 @@
+"""site + publish-site: the private bucket (moto), the CloudFront documents and viewer function (pure /
+node), and publishing: headers, change detection, grace period, pruning and rollback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from infra.publish import IMMUTABLE, NO_CACHE, cache_control, content_type
+from infra.services import site as site_service
+
+ACCOUNT = "123456789012"
+BUCKET = f"mplat-local-site-bucket-{ACCOUNT}"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def site_bucket(infra):
+    result = infra("apply", "--env", "local", "--only", "site", "--yes")
+    assert result.code == 0, result.err
+    return BUCKET
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """A tiny built gallery with the file kinds the real one has."""
+    root = tmp_path / "site"
+    files = {
+        "index.html": "<h1>Gallery v1</h1>",
+        "gallery/solar/index.html": "<h1>Solar</h1>",
+        "apps/solar.html": "<marimo-wasm></marimo-wasm>",
+        "apps/assets/index-BxYz12Ab.js": "export const v = 1;",
+        "apps/assets/lazy-plot-Q9w8E7r6.js": "export const plot = 1;",
+        "runtime/pyodide.asm.wasm": "\0asm",
+        "runtime/pyodide.mjs": "export {}",
+        "runtime/packages/mplat_energy-0.1.0-py3-none-any.whl": "PK",
+        "sw.js": "self.addEventListener('fetch', () => {});",
+        "manifest.webmanifest": '{"name": "mplat"}',
+        "gallery.json": "[]",
+        "assets/brand.css": "body{background:#000}",
+        "404.html": "<h1>Not found</h1>",
+    }
+    for key, text in files.items():
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def objects(bucket: str) -> dict[str, dict]:
+    s3 = boto3.client("s3")
+    found = {}
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        if not item["Key"].startswith("_mplat/"):
+            found[item["Key"]] = s3.head_object(Bucket=bucket, Key=item["Key"])
+    return found
+
+
+def body(bucket: str, key: str) -> str:
+    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def test_site_bucket_is_private_versioned_and_tagged(site_bucket, infra, s3):
+    bpa = s3.get_public_access_block(Bucket=site_bucket)["PublicAccessBlockConfiguration"]
+    assert all(bpa.values()) and len(bpa) == 4
+    assert s3.get_bucket_versioning(Bucket=site_bucket)["Status"] == "Enabled"
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=site_bucket)["TagSet"]}
+    assert tags["Component"] == "site" and tags["ManagedBy"] == "mplat-infra"
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=site_bucket)["Rules"]
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert infra("plan", "--env", "local", "--only", "site").code == 0
+
+
+def test_publish_sets_types_cache_headers_and_sha256(site_bucket, infra, site_dir):
+    result = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert result.code == 0, result.err
+    assert "13 uploaded, 0 unchanged" in result.out
+    found = objects(site_bucket)
+    assert set(found) == {p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file()}
+    expect = {
+        "index.html": ("text/html; charset=utf-8", NO_CACHE),
+        "apps/solar.html": ("text/html; charset=utf-8", NO_CACHE),
+        "apps/assets/index-BxYz12Ab.js": ("text/javascript; charset=utf-8", IMMUTABLE),
+        "runtime/pyodide.asm.wasm": ("application/wasm", IMMUTABLE),
+        "runtime/pyodide.mjs": ("text/javascript; charset=utf-8", IMMUTABLE),
+        "runtime/packages/mplat_energy-0.1.0-py3-none-any.whl": ("application/zip", IMMUTABLE),
+        "sw.js": ("text/javascript; charset=utf-8", NO_CACHE),
+        "manifest.webmanifest": ("application/manifest+json", NO_CACHE),
+        "gallery.json": ("application/json", NO_CACHE),
+        "assets/brand.css": ("text/css; charset=utf-8", NO_CACHE),
+    }
+    for key, (ctype, cache) in expect.items():
+        assert (found[key]["ContentType"], found[key]["CacheControl"]) == (ctype, cache), key
+    import hashlib
+
+    digest = hashlib.sha256((site_dir / "index.html").read_bytes()).hexdigest()
+    assert found["index.html"]["Metadata"]["sha256"] == digest
+
+
+def test_publishing_again_uploads_nothing_and_a_change_uploads_only_that_file(site_bucket, infra, site_dir):
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+    before = {k: v["VersionId"] for k, v in objects(site_bucket).items()}
+    again = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert again.code == 0 and "0 uploaded, 13 unchanged" in again.out
+    assert {k: v["VersionId"] for k, v in objects(site_bucket).items()} == before
+
+    (site_dir / "index.html").write_text("<h1>Gallery v2</h1>")
+    changed = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert "1 uploaded, 12 unchanged" in changed.out
+    after = {k: v["VersionId"] for k, v in objects(site_bucket).items()}
+    assert [k for k in after if after[k] != before[k]] == ["index.html"]
+
+
+def test_removed_files_survive_the_grace_period_then_are_pruned(site_bucket, infra, site_dir):
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+    (site_dir / "apps/assets/lazy-plot-Q9w8E7r6.js").unlink()
+    kept = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert "1 old file(s) kept for the grace period, 0 pruned" in kept.out
+    assert "apps/assets/lazy-plot-Q9w8E7r6.js" in objects(site_bucket)
+
+    pruned = infra("publish-site", "--env", "local", "--site-dir", str(site_dir), "--grace-days", "0")
+    assert pruned.code == 0 and "0 old file(s) kept for the grace period, 1 pruned" in pruned.out
+    assert "apps/assets/lazy-plot-Q9w8E7r6.js" not in objects(site_bucket)
+
+
+def test_rollback_restores_the_previous_build(site_bucket, infra, site_dir):
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+    (site_dir / "index.html").write_text("<h1>Gallery v2 (broken)</h1>")
+    (site_dir / "apps/assets/lazy-plot-Q9w8E7r6.js").unlink()
+    (site_dir / "apps/assets/new-Zz99Yy88.js").write_text("new")
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir), "--grace-days", "0").code == 0
+    assert body(site_bucket, "index.html") == "<h1>Gallery v2 (broken)</h1>"
+    assert "apps/assets/lazy-plot-Q9w8E7r6.js" not in objects(site_bucket)  # pruned at once (grace 0)
+
+    back = infra("publish-site", "--env", "local", "--rollback")
+    assert back.code == 0, back.err
+    assert "Rolled back to build" in back.out
+    assert body(site_bucket, "index.html") == "<h1>Gallery v1</h1>"
+    # A pruned file comes back from its old version, with its metadata and headers.
+    restored = objects(site_bucket)["apps/assets/lazy-plot-Q9w8E7r6.js"]
+    assert restored["CacheControl"] == IMMUTABLE and "sha256" in restored["Metadata"]
+    assert body(site_bucket, "apps/assets/lazy-plot-Q9w8E7r6.js") == "export const plot = 1;"
+    # The rolled-back build's new file stays for the grace period (an open page may still need it).
+    assert "apps/assets/new-Zz99Yy88.js" in objects(site_bucket)
+
+    # Nothing earlier than the first build: a second rollback says so and changes nothing.
+    again = infra("publish-site", "--env", "local", "--rollback")
+    assert again.code == 1 and "no earlier build" in again.err
+    assert body(site_bucket, "index.html") == "<h1>Gallery v1</h1>"
+
+
+def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
+    missing_dir = infra("publish-site", "--env", "local", "--site-dir", str(tmp_path / "nope"))
+    assert missing_dir.code == 1 and "does not exist" in missing_dir.err
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("x")
+    no_bucket = infra("publish-site", "--env", "local", "--site-dir", str(tmp_path / "site"))
+    assert no_bucket.code == 1 and "run `python -m infra apply --env local`" in no_bucket.err
+
+
+@pytest.mark.parametrize(
+    ("key", "ctype", "cache"),
+    [
+        ("apps/assets/worker-3f9a2c1d.js", "text/javascript; charset=utf-8", IMMUTABLE),
+        ("assets/app.3f9a2c1de0.css", "text/css; charset=utf-8", IMMUTABLE),
+        ("assets/overview.css", "text/css; charset=utf-8", NO_CACHE),  # 8 letters, no digit: not a hash
+        ("gallery-overview/index.html", "text/html; charset=utf-8", NO_CACHE),
+        ("runtime/pyodide-lock.json", "application/json", IMMUTABLE),
+        ("runtime/index.html", "text/html; charset=utf-8", NO_CACHE),  # pages are never immutable
+        ("sw.js", "text/javascript; charset=utf-8", NO_CACHE),
+        ("data/examples/site.csv", "text/csv; charset=utf-8", NO_CACHE),
+        ("fonts/x.woff2", "font/woff2", NO_CACHE),
+        ("blob.unknown", "application/octet-stream", NO_CACHE),
+    ],
+)
+def test_content_type_and_cache_control_rules(key, ctype, cache):
+    assert (content_type(key), cache_control(key)) == (ctype, cache)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# CloudFront pieces. moto 5.2.5 implements neither response-headers policies nor publishing CloudFront
+# functions, so these documents are checked directly and the function runs under Node.js.
+
+
+@pytest.fixture
+def dev_ctx(tmp_path):
+    from infra.aws import Aws
+    from infra.config import load_config
+    from infra.engine import Context
+
+    class FixedAccount(Aws):
+        account_id = ACCOUNT  # no AWS call: these tests only build documents
+
+    config = load_config("dev")
+    return Context(config=config, aws=FixedAccount("eu-central-1"), chalice_config=tmp_path / "c.json")
+
+
+def test_response_headers_policy_isolates_cross_origin_and_sets_security_headers():
+    config = site_service.headers_policy_config("mplat-dev-site-headers")
+    custom = {i["Header"]: i["Value"] for i in config["CustomHeadersConfig"]["Items"]}
+    assert custom["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert custom["Cross-Origin-Embedder-Policy"] == "require-corp"
+    assert config["CustomHeadersConfig"]["Quantity"] == len(custom)
+    security = config["SecurityHeadersConfig"]
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+
+
+def test_distribution_reads_the_private_bucket_through_oac_with_function_and_headers(dev_ctx):
+    names = site_service.SiteNames.of(dev_ctx)
+    config = site_service.distribution_config(
+        dev_ctx, names, oac_id="OAC1", function_arn="arn:fn", headers_policy_id="HP1"
+    )
+    (origin,) = config["Origins"]["Items"]
+    assert origin["DomainName"] == f"mplat-dev-site-bucket-{ACCOUNT}.s3.eu-central-1.amazonaws.com"
+    assert origin["OriginAccessControlId"] == "OAC1"
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # no legacy OAI
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["ResponseHeadersPolicyId"] == "HP1"
+    assert behavior["FunctionAssociations"]["Items"] == [
+        {"FunctionARN": "arn:fn", "EventType": "viewer-request"}
+    ]
+    assert config["Comment"] == "mplat-dev-site-distribution"
+
+    policy = site_service.bucket_policy(dev_ctx, names, "arn:aws:cloudfront::123456789012:distribution/E1")
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    read = statements["CloudFrontReadsThroughOAC"]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert read["Condition"] == {
+        "StringEquals": {"AWS:SourceArn": "arn:aws:cloudfront::123456789012:distribution/E1"}
+    }
+    assert statements["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_viewer_function_maps_directories_to_index_html(tmp_path):
+    code = (REPO / "infra" / "services" / "site_viewer_request.js").read_text()
+    harness = tmp_path / "run.js"
+    harness.write_text(
+        code
+        + "\nconst uris = JSON.parse(process.argv[2]);\n"
+        + "console.log(JSON.stringify(uris.map(u => handler({request: {uri: u, headers: {}}}))));\n"
+    )
+    uris = ["/", "/gallery/solar/", "/gallery/solar", "/apps/solar.html", "/apps/assets/x-1a2b3c4d.js"]
+    out = subprocess.run(["node", str(harness), json.dumps(uris)], capture_output=True, text=True, check=True)
+    results = json.loads(out.stdout)
+    assert results[0]["uri"] == "/index.html"
+    assert results[1]["uri"] == "/gallery/solar/index.html"
+    assert results[2]["statusCode"] == 301 and results[2]["headers"]["location"]["value"] == "/gallery/solar/"
+    assert results[3]["uri"] == "/apps/solar.html"
+    assert results[4]["uri"] == "/apps/assets/x-1a2b3c4d.js"
