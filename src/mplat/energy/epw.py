@@ -13,6 +13,7 @@ Any malformed input raises `EpwError` naming the line and field; nothing else es
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import io
 import math
@@ -121,7 +122,9 @@ def _load(path_or_text: str | Path | bytes) -> tuple[str, str]:
     """(text, source name) from a path, raw bytes (optionally gzipped) or the file's text itself."""
     if isinstance(path_or_text, bytes | bytearray):
         return _decode(bytes(path_or_text), "<bytes>"), "<bytes>"
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or path_or_text.startswith("LOCATION")):
+    if isinstance(path_or_text, str) and (
+        not path_or_text or "\n" in path_or_text or path_or_text.startswith("LOCATION")
+    ):
         return path_or_text, "<text>"
     path = Path(path_or_text)
     try:
@@ -175,6 +178,30 @@ def _parse_location(line: str, source: str) -> Location:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _nominal_year(tz: float) -> tuple[tuple[tuple[int, int, int], ...], tuple[dt.datetime, ...]]:
+    """(month, day, hour 1-24) of each hour of the nominal year and the matching hour-ending times."""
+    start = dt.datetime(NOMINAL_YEAR, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=tz)))
+    begins = [start + dt.timedelta(hours=h) for h in range(HOURS_PER_YEAR)]
+    calendar = tuple((b.month, b.day, b.hour + 1) for b in begins)
+    return calendar, tuple(b + dt.timedelta(hours=1) for b in begins)
+
+
+def _check_row(
+    fields: list[str], where: str, indices: list[int]
+) -> tuple[int, tuple[int, int, int], list[float]]:
+    """Parse a row field by field, raising EpwError that names the first bad field."""
+    year = _integer(fields[0], where, "1 (year)", 1, 9999)
+    stamp = (
+        _integer(fields[1], where, "2 (month)", 1, 12),
+        _integer(fields[2], where, "3 (day)", 1, 31),
+        _integer(fields[3], where, "4 (hour)", 1, 24),
+    )
+    names = {index: name for name, index, _ in COLUMNS}
+    values = [_number(fields[i], where, f"{i + 1} ({names[i]})") for i in indices]
+    return year, stamp, values
+
+
 def read_epw(path_or_text: str | Path | bytes) -> Epw:
     """Read an EPW file given as a path, its bytes (gzip allowed) or its text.
 
@@ -191,35 +218,44 @@ def read_epw(path_or_text: str | Path | bytes) -> Epw:
             f"{source}: truncated after {len(lines)} lines, expected 8 header lines then hourly rows"
         )
 
-    tzinfo = dt.timezone(dt.timedelta(hours=location.tz))
-    start = dt.datetime(NOMINAL_YEAR, 1, 1, tzinfo=tzinfo)
-    times: list[dt.datetime] = []
+    calendar, times_all = _nominal_year(location.tz)
+    indices = [index for _, index, _ in COLUMNS]
+    sentinels = [sentinel for _, _, sentinel in COLUMNS]
     years: list[int] = []
-    columns: dict[str, list[float | None]] = {name: [] for name, _, _ in COLUMNS}
+    rows: list[list[float | None]] = []
     for number, line in enumerate(lines[HEADER_LINES:], start=HEADER_LINES + 1):
         if not line.strip():
             continue
-        where = f"{source} line {number}"
         fields = line.split(",")
         if len(fields) != FIELDS_PER_ROW:
-            raise EpwError(f"{where}: has {len(fields)} fields, expected {FIELDS_PER_ROW}")
-        year = _integer(fields[0], where, "1 (year)", 1, 9999)
-        month = _integer(fields[1], where, "2 (month)", 1, 12)
-        day = _integer(fields[2], where, "3 (day)", 1, 31)
-        hour = _integer(fields[3], where, "4 (hour)", 1, 24)
-        if month == 2 and day == 29:
-            continue  # leap day: outside the nominal year
-        expected = start + dt.timedelta(hours=len(times))
-        if (month, day, hour - 1) != (expected.month, expected.day, expected.hour):
-            raise EpwError(
-                f"{where}: fields 2-4 give {month}/{day} hour {hour}, expected {expected.month}/{expected.day} "
-                f"hour {expected.hour + 1} (rows must cover every hour of the year in order)"
+            raise EpwError(f"{source} line {number}: has {len(fields)} fields, expected {FIELDS_PER_ROW}")
+        try:  # fast path; any doubt falls back to the field-by-field check that names the culprit
+            stamp = (int(fields[1]), int(fields[2]), int(fields[3]))
+            year = int(fields[0])
+            values = [float(fields[i]) for i in indices]
+            ok = (
+                1 <= year <= 9999
+                and 1 <= stamp[0] <= 12
+                and 1 <= stamp[1] <= 31
+                and 1 <= stamp[2] <= 24
+                and math.isfinite(math.fsum(values))
             )
-        times.append(expected + dt.timedelta(hours=1))
+        except (ValueError, OverflowError):
+            ok = False
+        if not ok:
+            year, stamp, values = _check_row(fields, f"{source} line {number}", indices)
+        if stamp[0] == 2 and stamp[1] == 29:
+            continue  # leap day: outside the nominal year
+        if len(rows) >= HOURS_PER_YEAR or stamp != calendar[len(rows)]:
+            month, day, hour = calendar[len(rows)] if len(rows) < HOURS_PER_YEAR else (12, 31, 24)
+            raise EpwError(
+                f"{source} line {number}: fields 2-4 give {stamp[0]}/{stamp[1]} hour {stamp[2]}, expected "
+                + (f"{month}/{day} hour {hour}" if len(rows) < HOURS_PER_YEAR else "the end of the file")
+                + " (rows must cover every hour of the year in order)"
+            )
         years.append(year)
-        for name, index, sentinel in COLUMNS:
-            value = _number(fields[index], where, f"{index + 1} ({name})")
-            columns[name].append(None if value >= sentinel else value)
+        rows.append([None if v >= limit else v for v, limit in zip(values, sentinels, strict=True)])
+    times = times_all[: len(rows)]
     if len(times) != HOURS_PER_YEAR:
         raise EpwError(
             f"{source}: truncated: {len(times)} hourly rows, expected {HOURS_PER_YEAR} (one per hour of a year)"
@@ -229,7 +265,9 @@ def read_epw(path_or_text: str | Path | bytes) -> Epw:
         times=tuple(times),
         years=tuple(years),
         source=source,
-        **{name: tuple(values) for name, values in columns.items()},
+        **{
+            name: tuple(column) for (name, _, _), column in zip(COLUMNS, zip(*rows, strict=True), strict=True)
+        },
     )
 
 

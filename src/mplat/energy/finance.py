@@ -50,7 +50,8 @@ def irr(cashflows: Sequence[float]) -> float | None:
 
     Like numpy_financial.irr, solves Σ cashflows[t]·x^t = 0 for positive x = 1/(1+rate) and, when several
     rates solve it (cash flows changing sign more than once), returns the one closest to zero. Roots are
-    bracketed on a logarithmic grid of x and bisected to machine precision.
+    bracketed on a logarithmic grid of x and bisected to machine precision; rates outside -99.9999 % to
+    +1e8 % are not searched (None).
     """
     if len(cashflows) < 2 or all(v >= 0 for v in cashflows) or all(v <= 0 for v in cashflows):
         return None
