@@ -102,23 +102,13 @@ def write_stage(project: Path, stage: str, stage_config: dict[str, Any]) -> None
     config_path.write_text(json.dumps(config, indent=2))
 
 
-def provision(sources: tuple[str, ...] = SOURCES) -> dict[str, Any]:
-    """What infra's apply creates for ingestion (buckets, two roles) and the stage it writes."""
-    s3 = boto3.client("s3")
-    for bucket in (RAW, DERIVED):
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    iam = boto3.client("iam")
-    arns = {
-        role: iam.create_role(
-            RoleName=f"mplat-{ENV}-ingestion-{role}-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
-        )["Role"]["Arn"]
-        for role in ("ingest", "transform")
-    }
+def stage_config(ingest_role: str, transform_role: str, sources: tuple[str, ...] = SOURCES) -> dict[str, Any]:
+    """The stage `python -m infra apply --env local` writes (see the backend contract), plus test-speed knobs."""
     return {
         "api_gateway_stage": "api",
         "manage_iam_role": False,
         "autogen_policy": False,
-        "iam_role_arn": arns["transform"],
+        "iam_role_arn": transform_role,
         "environment_variables": {
             "MPLAT_ENV": ENV,
             "RAW_BUCKET": RAW,
@@ -130,10 +120,27 @@ def provision(sources: tuple[str, ...] = SOURCES) -> dict[str, Any]:
             "INGEST_TIMEOUT_SECONDS": "2",
         },
         "lambda_functions": {
-            **{f"ingest_{s}": {"iam_role_arn": arns["ingest"]} for s in sources},
-            "transform_raw": {"iam_role_arn": arns["transform"]},
+            **{f"ingest_{s}": {"iam_role_arn": ingest_role} for s in sources},
+            "transform_raw": {"iam_role_arn": transform_role},
         },
     }
+
+
+def role_arn(role: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/mplat-{ENV}-iam-{role}-lambda-role"
+
+
+def provision() -> dict[str, Any]:
+    """What infra's apply creates for ingestion (two buckets, two roles); returns the stage it would write."""
+    s3 = boto3.client("s3")
+    for bucket in (RAW, DERIVED):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    iam = boto3.client("iam")
+    for role in ("ingest", "transform"):
+        iam.create_role(
+            RoleName=f"mplat-{ENV}-iam-{role}-lambda-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
+        )
+    return stage_config(role_arn("ingest"), role_arn("transform"))
 
 
 @pytest.fixture
