@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -11,9 +14,13 @@ from mplat.server.launch import (
     LaunchError,
     ServerSettings,
     marimo_command,
+    password_to_file,
+    redact,
     settings_from,
     validate,
 )
+
+from .running import serve, server_environment
 
 
 def test_defaults_serve_the_analysis_notebooks_locally_with_a_token() -> None:
@@ -80,3 +87,50 @@ def test_validate_refuses_unusable_token_files(tmp_path: Path) -> None:
     with pytest.raises(LaunchError, match="with auth mode 'alb'"):
         validate(ServerSettings(notebooks_dir=tmp_path, auth="alb", token_password_file=empty))
     validate(ServerSettings(notebooks_dir=tmp_path))
+
+
+def test_redact_hides_tokens_in_urls() -> None:
+    assert redact("URL: http://localhost:7860?access_token=hunter22\n") == (
+        "URL: http://localhost:7860?access_token=<redacted>\n"
+    )
+    assert redact("no token here") == "no token here"
+
+
+def test_password_from_the_environment_goes_to_a_private_file() -> None:
+    environ = {"MARIMO_TOKEN_PASSWORD": "hunter22"}
+    password_to_file(environ)
+    assert "MARIMO_TOKEN_PASSWORD" not in environ
+    path = Path(environ["MARIMO_TOKEN_PASSWORD_FILE"])
+    assert path.read_text() == "hunter22"
+    assert path.stat().st_mode & 0o777 == 0o600
+    path.unlink()
+
+
+def test_token_mode_server_asks_for_the_token_and_never_logs_it(tmp_path: Path, moto_server: str) -> None:
+    env = server_environment(moto_server, {"MARIMO_TOKEN_PASSWORD": "hunter22", "SCRATCH_DIR": str(tmp_path)})
+    opener = urllib.request.build_opener(NoRedirect)
+    with serve(env, tmp_path, "--auth", "token") as running:
+        assert opener.open(f"{running.url}/health", timeout=10).status == 200  # the ALB/ECS check needs no token
+        refused = _status(opener, f"{running.url}/")
+        accepted = _status(opener, f"{running.url}/?access_token=hunter22")
+        wrong = _status(opener, f"{running.url}/?access_token=wrong")
+        time.sleep(0.5)
+        log = running.log.read_text()
+    assert refused == (303, "/auth/login?next=%2F")
+    assert accepted[0] == 303 and accepted[1] == "/"
+    assert wrong[1].startswith("/auth/login")
+    assert "access_token=<redacted>" in log
+    assert "hunter22" not in log
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 — keep 3xx answers as they are
+        return None
+
+
+def _status(opener: urllib.request.OpenerDirector, url: str) -> tuple[int, str]:
+    try:
+        response = opener.open(url, timeout=10)
+        return response.status, response.headers.get("location", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("location", "")

@@ -13,6 +13,7 @@ Settings (flag > environment variable > default):
 | `--notebooks` | `MPLAT_NOTEBOOKS_DIR` | `notebooks/analysis` beside `src/` |
 | `--auth` | `MPLAT_SERVER_AUTH` | `token` (the image sets `alb`) |
 | `--token-password-file` | `MARIMO_TOKEN_PASSWORD_FILE` | none: marimo makes a random token |
+| | `MARIMO_TOKEN_PASSWORD` | the password itself (e.g. an ECS secret): written to a private file |
 
 `alb` means "the ALB signs users in with Okta before any request reaches marimo": marimo's own token is off.
 `token` is for any other exposure (a laptop, a VM): marimo asks for a token. The password is read from a file,
@@ -23,7 +24,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
+import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +41,7 @@ DEFAULT_PORT = 7860
 # src/mplat/server/launch.py → the repository (or the image's /app, which mirrors the repository layout).
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks" / "analysis"
+TOKEN_IN_URL = re.compile(r"(access_token=)[^\s&#]+")
 
 
 class LaunchError(Exception):
@@ -127,9 +133,26 @@ def marimo_command(settings: ServerSettings, python: str = sys.executable) -> li
     return command
 
 
+def password_to_file(environ: dict[str, str]) -> None:
+    """Move MARIMO_TOKEN_PASSWORD (how ECS passes a secret) into a 0600 file named by MARIMO_TOKEN_PASSWORD_FILE.
+
+    The variable is removed from `environ`, so neither marimo's command line nor the notebooks see it.
+    """
+    password = environ.pop("MARIMO_TOKEN_PASSWORD", "")
+    if not password or environ.get("MARIMO_TOKEN_PASSWORD_FILE"):
+        return
+    path = Path(tempfile.mkdtemp(prefix="mplat-token-")) / "token"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(password)
+    environ["MARIMO_TOKEN_PASSWORD_FILE"] = str(path)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    environ = dict(os.environ)
+    password_to_file(environ)
     try:
-        settings = settings_from(sys.argv[1:] if argv is None else argv, os.environ)
+        settings = settings_from(sys.argv[1:] if argv is None else argv, environ)
         validate(settings)
     except LaunchError as error:
         print(f"mplat server: {error}", file=sys.stderr)
@@ -141,4 +164,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         file=sys.stderr,
         flush=True,
     )
-    os.execv(command[0], command)
+    if settings.token_password_file is None:
+        # Replace this process: marimo becomes PID 1 in the container and gets ECS's SIGTERM directly.
+        os.execve(command[0], command, environ)
+    # marimo prints its URL with the token in it: keep a chosen password out of the logs.
+    raise SystemExit(run_redacting_token(command, environ))
+
+
+def redact(line: str) -> str:
+    return TOKEN_IN_URL.sub(r"\1<redacted>", line)
+
+
+def run_redacting_token(command: list[str], environ: Mapping[str, str]) -> int:
+    """Run marimo as a child, forward SIGTERM/SIGINT to it, and copy its output with tokens redacted."""
+    child = subprocess.Popen(
+        command, env=dict(environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    )
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda received, _frame: child.send_signal(received))
+    assert child.stdout is not None
+    for line in child.stdout:
+        sys.stdout.write(redact(line))
+        sys.stdout.flush()
+    return child.wait()
