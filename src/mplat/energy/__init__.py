@@ -1,12 +1,13 @@
 """Pure-Python energy models for the demo notebooks (standard library only; runs in CPython and Pyodide).
 
 Modules: `epw` (weather files), `solar` (NREL SPA sun position), `pv` (PVWatts v5 performance),
-`finance` (NPV, IRR, payback, LCOE), `building` (degree-days, heat loss), `io` (read sample data by path or URL).
+`finance` (NPV, IRR, payback, LCOE), `building` (degree-days, heat loss), `io` (read sample data by path or URL),
+`presets` (URL query parameters as initial notebook inputs).
 See docs/energy.md for the models, references and measured accuracy.
 """
 
 from __future__ import annotations
 
-from mplat.energy import building, epw, finance, io, pv, solar
+from mplat.energy import building, epw, finance, io, presets, pv, solar
 
-__all__ = ["building", "epw", "finance", "io", "pv", "solar"]
+__all__ = ["building", "epw", "finance", "io", "presets", "pv", "solar"]
