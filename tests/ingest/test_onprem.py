@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest

@@ -86,7 +86,7 @@ class FakeApi:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"  # !s: mypy types server_address as str or bytes
 
     def secrets(self) -> dict[str, dict[str, str]]:
         """The secret value each example source needs to reach this server."""
