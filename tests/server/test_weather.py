@@ -83,7 +83,7 @@ def test_missing_values_become_nan(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "has 0 lines"),
+        (b"", "has no hourly rows"),
         (b"not,an,epw\n" * 20, "first line is not an EPW LOCATION header"),
         (b"\x1f\x8bbroken", "cannot be decompressed"),
     ],

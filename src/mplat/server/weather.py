@@ -75,37 +75,45 @@ def _location(line: str, name: str) -> Location:
         raise EpwError(f"{name}: LOCATION header has a non-numeric coordinate ({error})") from None
 
 
+def _header_end(text: str) -> int:
+    """Offset just past the 8 header lines, or -1 if the text has fewer lines."""
+    offset = 0
+    for _ in range(HEADER_LINES):
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return -1
+    return offset
+
+
 def parse_epw(data: bytes, name: str) -> WeatherFile:
     """Parse EPW bytes (plain or gzip); raises EpwError naming `name` if the content is not an EPW."""
     try:
         text = _text(data)
     except (OSError, EOFError) as error:
         raise EpwError(f"{name}: looks gzip-compressed but cannot be decompressed ({error})") from None
-    lines = text.splitlines()
-    if len(lines) <= HEADER_LINES:
-        raise EpwError(
-            f"{name}: has {len(lines)} lines, an EPW has {HEADER_LINES} header lines plus hourly rows"
-        )
-    location = _location(lines[0], name)
-    rows = [line for line in lines[HEADER_LINES:] if line.strip()]
-    for number, line in enumerate(rows, start=HEADER_LINES + 1):
-        if line.count(",") < MIN_FIELDS - 1:
-            raise EpwError(
-                f"{name}: line {number} has {line.count(',') + 1} fields, an EPW row has at least {MIN_FIELDS}"
-            )
-    body = "\n".join(rows)
+    body_start = _header_end(text)
+    if body_start < 0 or not text[body_start:].strip():
+        raise EpwError(f"{name}: has no hourly rows after the {HEADER_LINES} header lines of an EPW file")
+    location = _location(text[: text.find("\n")].rstrip("\r"), name)
     try:
-        raw = pd.read_csv(io.StringIO(body), header=None, usecols=list(FIELDS))
+        raw = pd.read_csv(io.StringIO(text[body_start:]), header=None, usecols=list(FIELDS))
     except (ValueError, pd.errors.ParserError) as error:
         raise EpwError(
-            f"{name}: hourly rows are malformed, expected at least 22 fields each ({error})"
+            f"{name}: hourly rows are malformed, an EPW row has {MIN_FIELDS}+ fields ({error})"
         ) from None
-    hourly = raw.rename(columns={index: column for index, (column, _) in FIELDS.items()})
-    for index, (column, sentinel) in FIELDS.items():
-        values = pd.to_numeric(hourly[column], errors="coerce")
-        if index <= 3 and values.isna().any():
-            raise EpwError(f"{name}: hourly rows have a non-numeric {column} field")
-        hourly[column] = values.where(values < sentinel)
+    hourly = raw.apply(pd.to_numeric, errors="coerce").rename(
+        columns={index: column for index, (column, _) in FIELDS.items()}
+    )
+    # EPW marks missing values with sentinels, never with empty fields: an empty or non-numeric field (or a
+    # row cut short) means a broken file.
+    broken = hourly.isna().any(axis=1).to_numpy().nonzero()[0]
+    if len(broken):
+        raise EpwError(
+            f"{name}: hourly row {broken[0] + 1} (line {HEADER_LINES + 1 + broken[0]}) is cut short or has a "
+            f"non-numeric value; an EPW row has {MIN_FIELDS}+ numeric fields"
+        )
+    for column, sentinel in FIELDS.values():
+        hourly[column] = hourly[column].where(hourly[column] < sentinel)
     hourly[["month", "day", "hour"]] = hourly[["month", "day", "hour"]].astype(int)
     return WeatherFile(name=name, location=location, hourly=hourly)
 
