@@ -62,3 +62,7 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AWS_REGION", "eu-central-1")
     yield moto_server
     reset_moto(moto_server)
+
+
+# Browser and built-site fixtures shared by the e2e, gallery, offline and pwa tests.
+from e2e.fixtures import built_site, chromium, context, guard, site_server  # noqa: E402, F401

@@ -25,3 +25,14 @@ class GalleryConfig(base.Config):
     # npm packages (installed by `npm ci`) providing the Pyodide core and the MathJax file plotly loads.
     pyodide_package = c.Type(str, default="node_modules/pyodide")
     mathjax_file = c.Type(str, default="node_modules/mathjax-full/es5/tex-mml-svg.js")
+    # False: a bad notebook is left out with a warning card instead of failing the build.
+    strict = c.Type(bool, default=True)
+    # Shown when a notebook fails to load.
+    support_email = c.Type(str, default="")
+    # Chromium used to screenshot notebooks for card thumbnails; empty: generated branded cards.
+    thumbnails_browser = c.Type(str, default="/usr/bin/chromium")
+    # Analytics (off unless a domain is set): Plausible's events API; no analytics request exists when off.
+    analytics_domain = c.Type(str, default="")
+    analytics_endpoint = c.Type(str, default="https://plausible.io/api/event")
+    # Service worker, offline manifest and offline page (docs/offline.md); never under `mkdocs serve`.
+    offline = c.Type(bool, default=True)

@@ -14,8 +14,10 @@ from mkdocs.structure.files import File, Files
 from . import __version__
 from .config import GalleryConfig
 from .gallery import pages
+from .gallery.app_page import ANALYTICS_SCRIPT, AppPageOptions, analytics_script
 from .gallery.errors import GalleryError
-from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, write_site
+from .gallery.offline import OfflineRequest, write_offline
+from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, thumbnail_urls, write_site
 
 log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 
@@ -49,6 +51,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
                 config.extra_css.append(url)
             elif path.suffix == ".js" and url not in config.extra_javascript:
                 config.extra_javascript.append(url)
+        if self.config.analytics_domain and ANALYTICS_SCRIPT not in config.extra_javascript:
+            config.extra_javascript.append(ANALYTICS_SCRIPT)
         return config
 
     def _request(self, config: MkDocsConfig) -> GalleryRequest:
@@ -65,6 +69,9 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             browser_libraries=tuple(opts.browser_libraries),
             concurrency=opts.concurrency,
             project_version=__version__,
+            strict=opts.strict,
+            thumbnails_browser=opts.thumbnails_browser or None,
+            app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
         )
 
     # Runs before MkDocs cleans site/: if anything fails here, the previous site stays intact.
@@ -80,27 +87,43 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         if not self.config.enabled or self.prepared is None:
             return files
-        notebooks = self.prepared.notebooks
-        files.append(File.generated(config, "gallery/index.md", content=pages.gallery_page(notebooks)))
-        for nb in notebooks:
-            files.append(
-                File.generated(config, f"gallery/{nb.slug}/index.md", content=pages.notebook_page(nb))
-            )
+        prepared = self.prepared
+        gallery = pages.gallery_page(prepared.notebooks, thumbnail_urls(prepared), prepared.skipped)
+        files.append(File.generated(config, "gallery/index.md", content=gallery))
+        base_url = config.site_url or ""
+        for nb in prepared.notebooks:
+            page = pages.notebook_page(nb, base_url)
+            files.append(File.generated(config, f"gallery/{nb.slug}/index.md", content=page))
         return files
 
+    # Lowest priority: runs after other plugins' on_post_build (search writes its index there), because the
+    # offline manifest written at its end hashes the final bytes of every file in site/.
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.prepared is None:
             return
-        shutil.copytree(STATIC_DIR, Path(config.site_dir) / STATIC_URL, dirs_exist_ok=True)
+        site_dir = Path(config.site_dir)
+        shutil.copytree(STATIC_DIR, site_dir / STATIC_URL, dirs_exist_ok=True)
+        if self.config.analytics_domain:
+            script = analytics_script(self.config.analytics_domain, self.config.analytics_endpoint)
+            (site_dir / ANALYTICS_SCRIPT).write_text(script, encoding="utf-8")
         try:
-            write_site(self.prepared, Path(config.site_dir))
+            write_site(self.prepared, site_dir)
         except GalleryError as exc:
             raise PluginError(f"mplat-gallery: {exc}") from exc
-        r = self.prepared.report.timings
+        report = self.prepared.report
+        t = report.timings
         log.info(
-            f"gallery: {len(self.prepared.notebooks)} notebooks; check {r.check:.1f}s, export {r.export:.1f}s, "
-            f"runtime {r.runtime:.1f}s, pages {r.pages:.1f}s"
+            f"gallery: {len(report.notebooks)} notebooks, {len(report.exported)} exported, "
+            f"{len(report.thumbnails)} thumbnails; check {t.check:.1f}s, export {t.export:.1f}s, "
+            f"runtime {t.runtime:.1f}s, thumbnails {t.thumbnails:.1f}s, pages {t.pages:.1f}s"
         )
+        # Last step. `mkdocs serve` gets no service worker: live reload must keep working.
+        if self.config.offline and self.command != "serve":
+            try:
+                write_offline(OfflineRequest(site_dir, site_name=config.site_name))
+            except GalleryError as exc:
+                raise PluginError(f"mplat-gallery: {exc}") from exc
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
         if self.config.enabled:

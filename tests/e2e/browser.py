@@ -9,7 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Frame, FrameLocator, Page, Route
+from playwright.sync_api import Frame, Page, Route
+
+from mplat.gallery.thumbnails import wait_until_settled
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,15 +51,10 @@ def notebook_frame(page: Page) -> Frame:
     return frame
 
 
-def wait_for_kernel(frame: Frame | FrameLocator | Page) -> None:
-    """Python has run the notebook once: a slider exists and no cell output is still loading."""
+def wait_for_kernel(frame: Frame | Page) -> None:
+    """Python has run the notebook once: a slider exists and the outputs stopped changing."""
     frame.locator("[role=slider]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
-    deadline = time.monotonic() + BOOT_TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        if frame.locator(".marimo-output-loading, .marimo-output-stale").count() == 0:
-            return
-        time.sleep(0.2)
-    raise AssertionError("notebook outputs still loading")
+    wait_until_settled(frame, time.monotonic() + BOOT_TIMEOUT_MS / 1000)
 
 
 def computed_outputs(frame: Frame | Page) -> list[str]:

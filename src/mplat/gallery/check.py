@@ -1,7 +1,11 @@
-"""Stop the build on notebooks that marimo would export without complaint but that cannot run."""
+"""Stop the build on notebooks that marimo would export without complaint but that cannot run.
+
+A notebook that passed is remembered by content hash, so unchanged notebooks are not checked again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,12 +14,20 @@ from .model import Notebook
 from .tools import find_tool, marimo_cmd, run
 
 
-def check_notebooks(notebooks: list[Notebook]) -> None:
-    """Run `marimo check` on every notebook; raise on the first notebook with a breaking problem."""
-    if not notebooks:
-        return
+def _marker(cache_dir: Path, nb: Notebook, marimo_version: str) -> Path:
+    digest = hashlib.sha256(marimo_version.encode() + nb.path.read_bytes()).hexdigest()[:32]
+    return cache_dir / "checked" / digest
+
+
+def check_notebooks(
+    notebooks: list[Notebook], cache_dir: Path, marimo_version: str
+) -> dict[str, NotebookError]:
+    """Run `marimo check` on notebooks not checked before; return the breaking problems by slug."""
+    todo = [nb for nb in notebooks if not _marker(cache_dir, nb, marimo_version).exists()]
+    if not todo:
+        return {}
     find_tool("uv", "install uv (it is a project dependency: `make setup`)")
-    result = run([*marimo_cmd(), "check", "--format", "json", *[str(nb.path) for nb in notebooks]])
+    result = run([*marimo_cmd(), "check", "--format", "json", *[str(nb.path) for nb in todo]])
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError as exc:
@@ -24,12 +36,18 @@ def check_notebooks(notebooks: list[Notebook]) -> None:
     for issue in report.get("issues", []):
         if issue.get("severity") == "breaking":
             by_file.setdefault(str(Path(issue["filename"]).resolve()), []).append(issue)
-    for nb in notebooks:
-        problems = by_file.get(str(nb.path.resolve()))
-        if problems:
+    problems: dict[str, NotebookError] = {}
+    for nb in todo:
+        found = by_file.get(str(nb.path.resolve()))
+        if found:
             lines = [
                 f"line {p.get('line')}: {p['message']} [{p.get('code')}]"
                 + (f" — {p['fix']}" if p.get("fix") else "")
-                for p in problems
+                for p in found
             ]
-            raise NotebookError(nb.path, "cannot run:\n  " + "\n  ".join(lines))
+            problems[nb.slug] = NotebookError(nb.path, "cannot run:\n  " + "\n  ".join(lines))
+        else:
+            marker = _marker(cache_dir, nb, marimo_version)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+    return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import GalleryError, NotebookError
@@ -84,13 +85,25 @@ def load_notebook(path: Path) -> Notebook:
     )
 
 
-def discover(notebooks_dir: Path) -> list[Notebook]:
-    """Every `*.py` notebook directly in `notebooks_dir`, in gallery order (order, then title)."""
+def discover(notebooks_dir: Path, on_error: Callable[[NotebookError], None] | None = None) -> list[Notebook]:
+    """Every `*.py` notebook directly in `notebooks_dir`, in gallery order (order, then title).
+
+    A notebook whose file cannot be read raises, or is passed to `on_error` and left out (non-strict builds).
+    """
     if not notebooks_dir.is_dir():
         raise GalleryError(
             f"notebooks folder {notebooks_dir} does not exist; create it or set `notebooks_dir`"
         )
-    notebooks = [load_notebook(p) for p in sorted(notebooks_dir.glob("*.py")) if not p.name.startswith("_")]
+    notebooks = []
+    for path in sorted(notebooks_dir.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        try:
+            notebooks.append(load_notebook(path))
+        except NotebookError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
     seen: dict[str, Path] = {}
     for nb in notebooks:
         if nb.slug in seen:

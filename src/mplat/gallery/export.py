@@ -43,6 +43,8 @@ class ExportResult:
     html: dict[str, Path]  # slug → cached HTML
     frontend_dir: Path  # marimo's shared assets for this version
     exported: tuple[str, ...]  # slugs exported now (cache misses)
+    failed: dict[str, NotebookError]  # slug → why its export failed
+    keys: dict[str, str]  # slug → content key (thumbnails reuse it)
 
 
 def _digest_paths(paths: tuple[Path, ...]) -> str:
@@ -79,8 +81,13 @@ def export_notebooks(
         if (nb, target) not in todo:
             progress(f"{nb.slug}: unchanged, export cached")
 
-    def one(item: tuple[Notebook, Path]) -> str:
-        nb, target = item
+    def one(item: tuple[Notebook, Path]) -> str | NotebookError:
+        try:
+            return _export_one(*item)
+        except NotebookError as exc:
+            return exc
+
+    def _export_one(nb: Notebook, target: Path) -> str:
         progress(f"{nb.slug}: exporting…")
         with tempfile.TemporaryDirectory(dir=request.cache_dir) as tmp:
             out = Path(tmp) / f"{nb.slug}.html"
@@ -109,8 +116,17 @@ def export_notebooks(
         return nb.slug
 
     with ThreadPoolExecutor(max_workers=max(1, request.concurrency)) as pool:
-        exported = tuple(pool.map(one, todo))
-    return ExportResult({slug: target for slug, (_, target) in keyed.items()}, frontend_dir, exported)
+        outcomes = list(pool.map(one, todo))
+    failed = {
+        nb.slug: out for (nb, _), out in zip(todo, outcomes, strict=True) if isinstance(out, NotebookError)
+    }
+    return ExportResult(
+        html={slug: target for slug, (_, target) in keyed.items() if slug not in failed},
+        frontend_dir=frontend_dir,
+        exported=tuple(out for out in outcomes if isinstance(out, str)),
+        failed=failed,
+        keys={slug: target.stem for slug, (_, target) in keyed.items()},
+    )
 
 
 def runtime_attributes(runtime_url: str) -> dict[str, str]:

@@ -47,6 +47,7 @@ class BuildTimings:
     check: float = 0.0
     export: float = 0.0
     runtime: float = 0.0
+    thumbnails: float = 0.0
     pages: float = 0.0
 
 
@@ -56,5 +57,6 @@ class BuildReport:
 
     notebooks: list[Notebook] = field(default_factory=list)
     exported: list[str] = field(default_factory=list)  # slugs exported in this build (not from cache)
+    thumbnails: list[str] = field(default_factory=list)  # slugs whose thumbnail was rendered in this build
     packages: list[RuntimePackage] = field(default_factory=list)
     timings: BuildTimings = field(default_factory=BuildTimings)

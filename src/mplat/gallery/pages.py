@@ -1,14 +1,31 @@
-"""The gallery's pages (as Markdown for MkDocs to render) and `gallery.json`."""
+"""The gallery's pages (Markdown with HTML blocks, rendered by MkDocs) and `gallery.json`.
+
+Every URL is relative so the site works from the root and from a sub-path. Page URLs
+(`gallery/<slug>/`, `apps/<slug>.html`) are the portfolio's links: never change them for an existing slug.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 import subprocess
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .model import Notebook
+
+DOWNLOADS_DIR = "downloads"  # notebook sources offered as "Download .py"
+THUMBNAILS_DIR = "assets/thumbnails"
+
+
+@dataclass(frozen=True)
+class SkippedNotebook:
+    """A notebook left out of a non-strict build, shown as a warning card."""
+
+    slug: str
+    path: Path
+    reason: str
 
 
 def last_updated(path: Path) -> str:
@@ -26,6 +43,10 @@ def last_updated(path: Path) -> str:
     if out:
         return out
     return datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+
+
+def thumbnail_url(slug: str) -> str:
+    return f"{THUMBNAILS_DIR}/{slug}.webp"
 
 
 def gallery_index(notebooks: list[Notebook], thumbnails: dict[str, str | None]) -> dict:
@@ -50,34 +71,102 @@ def gallery_json(notebooks: list[Notebook], thumbnails: dict[str, str | None]) -
     return json.dumps(gallery_index(notebooks, thumbnails), indent=2, ensure_ascii=False) + "\n"
 
 
-def _front_matter(title: str, description: str) -> str:
+def _front_matter(title: str, description: str, extra: str = "") -> str:
     return (
         "---\n"
         f"title: {json.dumps(title)}\n"
         f"description: {json.dumps(description)}\n"
         "hide:\n  - navigation\n  - toc\n"
+        f"{extra}"
         "---\n\n"
     )
 
 
-def notebook_page(nb: Notebook) -> str:
-    """`gallery/<slug>/`: the notebook full-bleed. URLs are relative so the site works under a sub-path."""
-    title = html.escape(nb.title)
+def _tags(tags: tuple[str, ...]) -> str:
+    return "".join(f'<span class="mplat-tag">{html.escape(t)}</span>' for t in tags)
+
+
+def embed_snippet(nb: Notebook, base_url: str) -> str:
+    """The iframe a portfolio pastes; `base_url` is the site's public URL (may be empty: filled in by JS)."""
     return (
-        _front_matter(nb.title, nb.description) + f'<div class="mplat-notebook" data-slug="{nb.slug}">\n'
+        f'<iframe src="{base_url}{nb.app_file}" title="{html.escape(nb.title)}" '
+        'style="width:100%;height:720px;border:0" loading="lazy" allow="fullscreen; clipboard-write"></iframe>'
+    )
+
+
+def notebook_page(nb: Notebook, base_url: str = "") -> str:
+    """`gallery/<slug>/`: title and actions, then the notebook full-bleed."""
+    title = html.escape(nb.title)
+    snippet = html.escape(embed_snippet(nb, base_url))
+    return _front_matter(nb.title, nb.description, f"tags: {json.dumps(list(nb.tags))}\n") + (
+        f"# {nb.title}\n\n"
+        f'<div class="mplat-notebook-header">\n'
+        f'<p class="mplat-description">{html.escape(nb.description)}</p>\n'
+        f'<p class="mplat-tags">{_tags(nb.tags)}</p>\n'
+        f'<p class="mplat-actions">'
+        f'<a class="md-button md-button--primary" href="../../{nb.app_file}">Open full screen</a> '
+        f'<a class="md-button" href="../../{DOWNLOADS_DIR}/{nb.slug}.py" download="{nb.path.name}">Download .py</a> '
+        f'<button type="button" class="md-button mplat-embed-toggle" aria-expanded="false">Embed</button>'
+        f"</p>\n"
+        f'<div class="mplat-embed" hidden>'
+        f'<label for="embed-{nb.slug}">Paste this into a web page to embed the demo:</label>'
+        f'<textarea id="embed-{nb.slug}" class="mplat-embed__code" readonly rows="3" '
+        f'data-app-path="{nb.app_file}">{snippet}</textarea>'
+        f'<button type="button" class="md-button mplat-embed__copy">Copy embed code</button>'
+        f"</div>\n"
+        f"</div>\n\n"
+        f'<div class="mplat-notebook" data-slug="{nb.slug}">\n'
         f'<iframe class="mplat-notebook__frame" src="../../{nb.app_file}" title="{title}" '
         'allow="fullscreen; clipboard-write" loading="eager"></iframe>\n'
         "</div>\n"
     )
 
 
-def gallery_page(notebooks: list[Notebook]) -> str:
-    cards = "\n".join(
-        f'<li class="mplat-card" data-tags="{html.escape(" ".join(nb.tags))}">'
-        f'<a href="../{nb.page_url}"><h2>{html.escape(nb.title)}</h2>'
-        f"<p>{html.escape(nb.description)}</p></a></li>"
-        for nb in notebooks
+def _card(nb: Notebook, thumbnail: str | None) -> str:
+    img = (
+        f'<img class="mplat-card__thumb" src="../{thumbnail}" alt="" width="640" height="400" loading="lazy">'
+        if thumbnail
+        else ""
     )
-    return _front_matter("Gallery", "Interactive demos that run in your browser") + (
-        f'# Gallery\n\n<ul class="mplat-cards">\n{cards}\n</ul>\n'
+    return (
+        f'<li class="mplat-card" data-slug="{nb.slug}" data-tags="{html.escape("|".join(nb.tags))}">'
+        f'<a class="mplat-card__link" href="../{nb.page_url}">{img}'
+        f'<span class="mplat-card__body"><span class="mplat-card__title">{html.escape(nb.title)}</span>'
+        f'<span class="mplat-card__description">{html.escape(nb.description)}</span>'
+        f'<span class="mplat-tags">{_tags(nb.tags)}</span></span></a></li>'
+    )
+
+
+def _warning_card(skipped: SkippedNotebook) -> str:
+    return (
+        f'<li class="mplat-card mplat-card--warning" data-slug="{skipped.slug}" data-tags="">'
+        f'<span class="mplat-card__body"><span class="mplat-card__title">{html.escape(skipped.slug)} '
+        f"is unavailable</span>"
+        f'<span class="mplat-card__description">This notebook was skipped by the build: '
+        f"{html.escape(skipped.reason)}</span></span></li>"
+    )
+
+
+def gallery_page(
+    notebooks: list[Notebook],
+    thumbnails: dict[str, str | None] | None = None,
+    skipped: list[SkippedNotebook] | None = None,
+) -> str:
+    thumbnails = thumbnails or {}
+    tags = sorted({t for nb in notebooks for t in nb.tags}, key=str.lower)
+    buttons = "".join(
+        f'<button type="button" class="mplat-filter__tag" data-tag="{html.escape(t)}" aria-pressed="false">'
+        f"{html.escape(t)}</button>"
+        for t in tags
+    )
+    cards = "\n".join(
+        [_card(nb, thumbnails.get(nb.slug)) for nb in notebooks] + [_warning_card(s) for s in skipped or []]
+    )
+    return _front_matter("Gallery", "Interactive clean-energy demos that run in your browser") + (
+        "# Gallery\n\n"
+        "Interactive calculators that run entirely in your browser.\n\n"
+        f'<div class="mplat-filter" role="group" aria-label="Filter by tag">'
+        f'<button type="button" class="mplat-filter__tag" data-tag="" aria-pressed="true">All</button>{buttons}'
+        "</div>\n\n"
+        f'<ul class="mplat-cards">\n{cards}\n</ul>\n'
     )

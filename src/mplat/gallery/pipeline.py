@@ -1,5 +1,9 @@
 """Run the stages in order. `prepare` does all the work that can fail and writes nothing into the site;
-`write_site` then places the results, so a failed build leaves a previous `site/` untouched."""
+`write_site` then places the results, so a failed build leaves a previous `site/` untouched.
+
+Strict builds stop on the first bad notebook; non-strict builds leave it out and report it
+(the gallery shows a warning card for it).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import pages
+from .app_page import AppPageOptions, app_head, brand_app_html
 from .check import check_notebooks
 from .discover import discover
+from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
 from .model import BuildReport, BuildTimings, Notebook
 from .runtime import RuntimeBundle, RuntimeRequest, resolve_runtime, write_runtime
+from .thumbnails import ThumbnailJob, make_thumbnails
 
 RUNTIME_DIR = "runtime"  # site-relative folder of the shared Pyodide runtime
 APPS_DIR = "apps"
@@ -34,6 +41,10 @@ class GalleryRequest:
     browser_libraries: tuple[str, ...] = ()
     concurrency: int = 2
     project_version: str = "0.0.0"
+    strict: bool = True
+    thumbnails_browser: str | None = "/usr/bin/chromium"  # None: generated cards only
+    export_options: tuple[str, ...] = ("--mode", "run")
+    app_page: AppPageOptions = field(default_factory=AppPageOptions)
 
 
 @dataclass
@@ -42,7 +53,9 @@ class PreparedGallery:
     notebooks: list[Notebook]
     exports: ExportResult
     runtime: RuntimeBundle
-    report: BuildReport = field(default_factory=BuildReport)
+    thumbnails: dict[str, Path]
+    skipped: list[pages.SkippedNotebook]
+    report: BuildReport
 
 
 def marimo_version() -> str:
@@ -55,11 +68,35 @@ def _library_paths(request: GalleryRequest) -> tuple[Path, ...]:
     return tuple(request.source_dir.joinpath(*lib.split(".")) for lib in request.browser_libraries)
 
 
+class _Skipper:
+    """Raises in strict builds; records and leaves the notebook out in non-strict ones."""
+
+    def __init__(self, strict: bool, log: Callable[[str], None]) -> None:
+        self.strict, self.log = strict, log
+        self.skipped: list[pages.SkippedNotebook] = []
+
+    def __call__(self, exc: NotebookError) -> None:
+        if self.strict:
+            raise exc
+        path = Path(str(exc.path))
+        self.log(f"WARNING skipping {path.name}: {exc.reason}")
+        self.skipped.append(pages.SkippedNotebook(path.stem.lower().replace("_", "-"), path, exc.reason))
+
+    def drop(self, notebooks: list[Notebook], slugs: set[str]) -> list[Notebook]:
+        return [nb for nb in notebooks if nb.slug not in slugs]
+
+
 def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> PreparedGallery:
     timings: dict[str, float] = {}
+    skip = _Skipper(request.strict, log)
+    version = marimo_version()
+
     started = time.perf_counter()
-    notebooks = discover(request.notebooks_dir)
-    check_notebooks(notebooks)
+    notebooks = discover(request.notebooks_dir, on_error=skip)
+    problems = check_notebooks(notebooks, request.cache_dir, version)
+    for slug in sorted(problems):
+        skip(problems[slug])
+    notebooks = skip.drop(notebooks, set(problems))
     timings["check"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -68,54 +105,93 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         ExportRequest(
             notebooks=tuple(notebooks),
             cache_dir=request.cache_dir,
-            marimo_version=marimo_version(),
+            marimo_version=version,
+            options=request.export_options,
             extra_inputs=tuple(p for p in extra_inputs if p.exists()),
             concurrency=request.concurrency,
         ),
         progress=log,
     )
+    for slug in sorted(exports.failed):
+        skip(exports.failed[slug])
+    notebooks = skip.drop(notebooks, set(exports.failed))
     timings["export"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    runtime = resolve_runtime(
-        RuntimeRequest(
-            notebooks=tuple(notebooks),
-            pyodide_dir=request.pyodide_dir,
-            cache_dir=request.cache_dir / "wheels",
-            marimo_version=marimo_version(),
-            pyodide_dist_url=request.pyodide_dist_url,
-            local_libraries=request.browser_libraries,
-            source_dir=request.source_dir,
-            project_version=request.project_version,
-        )
-    )
+    while True:  # non-strict: a notebook whose packages cannot be had is dropped, the rest re-resolved
+        try:
+            runtime = resolve_runtime(
+                RuntimeRequest(
+                    notebooks=tuple(notebooks),
+                    pyodide_dir=request.pyodide_dir,
+                    cache_dir=request.cache_dir / "wheels",
+                    marimo_version=version,
+                    pyodide_dist_url=request.pyodide_dist_url,
+                    local_libraries=request.browser_libraries,
+                    source_dir=request.source_dir,
+                    project_version=request.project_version,
+                )
+            )
+            break
+        except NotebookError as exc:
+            skip(exc)
+            notebooks = [nb for nb in notebooks if nb.path != exc.path]
     timings["runtime"] = time.perf_counter() - started
     size_mb = sum(p.size for p in runtime.packages) / 1e6
     log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels")
-    report = BuildReport(
+
+    started = time.perf_counter()
+    prepared = PreparedGallery(request, notebooks, exports, runtime, {}, skip.skipped, BuildReport())
+    jobs = [ThumbnailJob(nb, exports.keys[nb.slug]) for nb in notebooks]
+    prepared.thumbnails, rendered = make_thumbnails(
+        jobs,
+        request.cache_dir,
+        stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
+        browser_path=request.thumbnails_browser,
+        log=log,
+    )
+    timings["thumbnails"] = time.perf_counter() - started
+    prepared.report = BuildReport(
         notebooks=notebooks,
         exported=list(exports.exported),
+        thumbnails=rendered,
         packages=list(runtime.packages),
         timings=BuildTimings(**timings),
     )
-    return PreparedGallery(request, notebooks, exports, runtime, report)
+    return prepared
 
 
-def write_site(
-    prepared: PreparedGallery, site_dir: Path, thumbnails: dict[str, str | None] | None = None
-) -> None:
-    started = time.perf_counter()
+def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     request = prepared.request
+    head = app_head(request.app_page)
     write_apps(
         prepared.exports,
         site_dir / APPS_DIR,
         runtime_url=f"../{RUNTIME_DIR}/",
         mathjax_source=request.mathjax_file,
+        transform_html=lambda slug, html: brand_app_html(html, head),
     )
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)
     if request.data_dir is not None and request.data_dir.is_dir():
         shutil.copytree(request.data_dir, site_dir / DATA_URL_DIR, dirs_exist_ok=True)
+
+
+def thumbnail_urls(prepared: PreparedGallery) -> dict[str, str | None]:
+    return {slug: pages.thumbnail_url(slug) for slug in prepared.thumbnails}
+
+
+def write_site(prepared: PreparedGallery, site_dir: Path) -> None:
+    started = time.perf_counter()
+    _write_apps_and_runtime(prepared, site_dir)
+    for slug, path in prepared.thumbnails.items():
+        dest = site_dir / pages.thumbnail_url(slug)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+    downloads = site_dir / pages.DOWNLOADS_DIR
+    downloads.mkdir(parents=True, exist_ok=True)
+    for nb in prepared.notebooks:
+        shutil.copy2(nb.path, downloads / f"{nb.slug}.py")
     (site_dir / "gallery.json").write_text(
-        pages.gallery_json(prepared.notebooks, thumbnails or {}), encoding="utf-8"
+        pages.gallery_json(prepared.notebooks, thumbnail_urls(prepared)), encoding="utf-8"
     )
     prepared.report.timings = replace(prepared.report.timings, pages=time.perf_counter() - started)

@@ -43,16 +43,20 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        pass  # browsers abort requests (navigation, blocked routes): not worth a traceback
+
+
 class SiteServer:
     """A threaded static server for a site folder on 127.0.0.1; `stop()` makes it unreachable."""
 
     def __init__(self, site_dir: Path, port: int = 0, prefix: str = "/") -> None:
         prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
         handler = type("Handler", (_Handler,), {"prefix": prefix})
-        self.httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(site_dir))
-        )
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer(("127.0.0.1", port), functools.partial(handler, directory=str(site_dir)))
         self.prefix = prefix
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

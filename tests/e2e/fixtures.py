@@ -1,4 +1,5 @@
-"""The demo site, built once per test session, served on 127.0.0.1, and one Chromium per worker.
+"""Browser and site fixtures (registered in tests/conftest.py): the demo site built once per session,
+served on 127.0.0.1, and one Chromium per worker.
 
 Every test that uses the built site is in the xdist group "site", so the site is built by one worker only.
 """

@@ -1,0 +1,48 @@
+"""What the build adds to every exported notebook page (`apps/<slug>.html`): brand styles, a friendly
+message when the notebook fails to load, and (only when configured) the analytics script."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from importlib.resources import files
+
+ANALYTICS_SCRIPT = "assets/mplat-analytics.js"  # site-relative; exists only when analytics is on
+
+
+@dataclass(frozen=True)
+class AppPageOptions:
+    support_email: str = ""
+    analytics: bool = False
+    load_timeout_s: int = 180  # no output by then: show the failure message instead of a spinner
+
+
+def _resource(name: str) -> str:
+    return files("mplat.gallery").joinpath("app", name).read_text(encoding="utf-8")
+
+
+def app_head(options: AppPageOptions) -> str:
+    config = json.dumps(
+        {"supportEmail": options.support_email, "loadTimeoutMs": options.load_timeout_s * 1000}
+    )
+    parts = [
+        f"<style data-mplat>{_resource('brand.css')}</style>",
+        f"<script data-mplat>window.MPLAT_APP = {config};</script>",
+        f"<script data-mplat>{_resource('watch.js')}</script>",
+    ]
+    if options.analytics:
+        parts.append(f'<script data-mplat defer src="../{html.escape(ANALYTICS_SCRIPT)}"></script>')
+    return "\n".join(parts)
+
+
+def brand_app_html(html_text: str, head: str) -> str:
+    """Dark theme (the brand is black) and the build's head additions, for one exported page."""
+    html_text = html_text.replace('"theme": "light"}', '"theme": "dark"}', 1)
+    return html_text.replace("</head>", head + "\n</head>", 1)
+
+
+def analytics_script(domain: str, endpoint: str) -> str:
+    """The site's analytics (Plausible's events API), with its settings; no third-party script is loaded."""
+    config = json.dumps({"domain": domain, "endpoint": endpoint})
+    return f"window.MPLAT_ANALYTICS = {config};\n" + _resource("analytics.js")

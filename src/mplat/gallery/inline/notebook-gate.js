@@ -1,0 +1,120 @@
+// mplat notebook gate, inlined into apps/<slug>.html before marimo's module script.
+// On Save-Data or a slow link (effectiveType below 4g) the page shows the outputs computed at build time
+// and holds back marimo's Python worker — and with it the 20+ MB runtime download — until the reader
+// presses "Run interactive". Otherwise it does nothing and Python boots at once, in place.
+(function () {
+  "use strict";
+  var ACCEPTED_KEY = "mplat-run-interactive"; // once accepted, other notebooks of this visit run at once
+  var SLOW = ["slow-2g", "2g", "3g"];
+  var root = document.documentElement;
+
+  function meteredOrSlow() {
+    var c = navigator.connection;
+    return Boolean(c) && (c.saveData === true || SLOW.indexOf(c.effectiveType) !== -1);
+  }
+  function accepted() {
+    try { return sessionStorage.getItem(ACCEPTED_KEY) === "1"; } catch (e) { return false; }
+  }
+  // marimo's kernel worker is assets/worker-<hash>.js (its save worker, save-worker-*, starts later).
+  var KERNEL_WORKER = /\/assets\/worker-[\w-]+\.js$/;
+  var RealWorker = window.Worker;
+  var held = [];
+  var released = !meteredOrSlow() || accepted();
+  root.setAttribute("data-mplat-gate", released ? "open" : "waiting");
+
+  // data-mplat-kernel="ready" once Python has booted (marimo's "initialized" message): pre-computed
+  // outputs and sliders are on screen long before, so tests and benchmarks need this signal.
+  function watchKernel(worker) {
+    worker.addEventListener("message", function (event) {
+      var d = event.data;
+      var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
+      if (message && message.id === "initialized") root.setAttribute("data-mplat-kernel", "ready");
+    });
+  }
+
+  // Stands in for the kernel worker until release: queues messages, then forwards both ways.
+  function HeldWorker(url, options) {
+    var target = new EventTarget();
+    var self = this;
+    var queue = [];
+    var real = null;
+    var terminated = false;
+    this.onmessage = null;
+    this.onerror = null;
+    this.onmessageerror = null;
+    this.addEventListener = target.addEventListener.bind(target);
+    this.removeEventListener = target.removeEventListener.bind(target);
+    this.dispatchEvent = target.dispatchEvent.bind(target);
+    this.postMessage = function () {
+      if (real) real.postMessage.apply(real, arguments);
+      else queue.push(arguments);
+    };
+    this.terminate = function () {
+      terminated = true;
+      if (real) real.terminate();
+    };
+    this.start = function () {
+      if (terminated || real) return;
+      real = new RealWorker(url, options);
+      ["message", "messageerror", "error"].forEach(function (type) {
+        real.addEventListener(type, function (event) {
+          var copy = type === "error"
+            ? new ErrorEvent("error", { message: event.message, filename: event.filename, lineno: event.lineno, colno: event.colno, error: event.error })
+            : new MessageEvent(type, { data: event.data, ports: Array.prototype.slice.call(event.ports || []) });
+          target.dispatchEvent(copy);
+          if (typeof self["on" + type] === "function") self["on" + type](copy);
+        });
+      });
+      queue.forEach(function (args) { real.postMessage.apply(real, args); });
+      queue = [];
+    };
+  }
+
+  function GatedWorker(url, options) {
+    if (!KERNEL_WORKER.test(String(url))) return new RealWorker(url, options);
+    var worker = released ? new RealWorker(url, options) : new HeldWorker(url, options);
+    if (!released) held.push(worker);
+    root.setAttribute("data-mplat-kernel", released ? "booting" : "held");
+    watchKernel(worker);
+    return worker;
+  }
+  GatedWorker.prototype = RealWorker.prototype;
+  window.Worker = GatedWorker;
+
+  function release() {
+    if (released) return;
+    released = true;
+    try { sessionStorage.setItem(ACCEPTED_KEY, "1"); } catch (e) { /* private mode: ask again next time */ }
+    root.setAttribute("data-mplat-gate", "open");
+    if (held.length) root.setAttribute("data-mplat-kernel", "booting");
+    held.forEach(function (w) { w.start(); });
+  }
+
+  // The bar lives in a shadow root so marimo's CSS and ours cannot touch each other.
+  function showBar() {
+    var host = document.createElement("mplat-gate");
+    var shadow = host.attachShadow({ mode: "open" });
+    shadow.innerHTML =
+      "<style>" +
+      ":host{position:fixed;z-index:2147483000;left:0;right:0;bottom:0;display:block}" +
+      ".bar{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;justify-content:center;" +
+      "padding:.75rem 1rem calc(.75rem + env(safe-area-inset-bottom));background:#000;color:#f2f2f2;" +
+      "border-top:2px solid #D4A843;font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif}" +
+      "button{font:inherit;font-weight:600;color:#000;background:#D4A843;border:0;border-radius:6px;" +
+      "padding:.55rem 1.1rem;cursor:pointer;min-height:44px}" +
+      "button:focus-visible{outline:3px solid #fff;outline-offset:2px}" +
+      "</style>" +
+      '<div class="bar" role="region" aria-label="Interactive mode">' +
+      "<span>These results were computed when the site was built. Running the notebook live downloads " +
+      "Python into your browser (20+ MB).</span>" +
+      '<button type="button">Run interactive</button></div>';
+    shadow.querySelector("button").addEventListener("click", function () {
+      release();
+      host.remove();
+    });
+    document.body.appendChild(host);
+  }
+  if (released) return;
+  if (document.body) showBar();
+  else document.addEventListener("DOMContentLoaded", showBar);
+})();

@@ -1,0 +1,180 @@
+"""Offline support, the last build step: a manifest of every file the site may need, each keyed by its
+content hash; the service worker (`sw.js` at the site root) generated from it; and the branded offline
+page shown for an uncached page without a network.
+
+It reads only the finished `site/` (and `gallery.json` for the notebook list), so it must run after
+every other step has written its files. Each file belongs to one group, which tells the worker when to
+cache it (docs/offline.md):
+- "shell": pages, styles, scripts, icons — at install;
+- "common": marimo's frontend (`apps/` but the app pages), the Pyodide runtime, sample data — when any
+  notebook is first opened;
+- "notebook:<slug>": that notebook's app page — when it is first opened;
+and everything from the gallery's "Make available offline" button.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import GalleryError
+
+WORKER_FILE = "sw.js"
+MANIFEST_FILE = "offline-manifest.json"  # the same manifest as in sw.js, for tools, tests and benchmarks
+OFFLINE_PAGE = "offline.html"
+GALLERY_JSON = "gallery.json"
+HASH_CHARS = 32  # hex digits of SHA-256 kept (128 bits); the worker checks every download against them
+TEMPLATES = Path(__file__).parent / "offline_assets"
+_BUILD_PLACEHOLDER = "/*MPLAT_BUILD*/ null"
+
+# Files no page ever loads: not worth a byte of the user's storage.
+NOT_CACHED_NAMES = frozenset({WORKER_FILE, MANIFEST_FILE, "sitemap.xml", "sitemap.xml.gz"})
+NOT_CACHED_SUFFIXES = (".map",)
+
+SHELL = "shell"
+COMMON = "common"
+NOTEBOOK_PREFIX = "notebook:"
+COMMON_DIRS = ("apps/", "runtime/")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    path: str  # relative to the site root, "/"-separated, not URL-encoded
+    sha: str  # first HASH_CHARS hex digits of the file's SHA-256
+    size: int
+    group: str
+
+
+@dataclass(frozen=True)
+class OfflineManifest:
+    version: str  # changes whenever any file (or the worker's code) changes
+    entries: tuple[ManifestEntry, ...]
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "files": [[e.path, e.sha, e.size, e.group] for e in self.entries]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> OfflineManifest:
+        return cls(data["version"], tuple(ManifestEntry(*row) for row in data["files"]))
+
+    def by_path(self) -> dict[str, ManifestEntry]:
+        return {e.path: e for e in self.entries}
+
+    def hashes(self) -> set[str]:
+        return {e.sha for e in self.entries}
+
+    def total_bytes(self) -> int:
+        """What a full offline download stores: each distinct content once."""
+        return sum({e.sha: e.size for e in self.entries}.values())
+
+
+@dataclass(frozen=True)
+class NotebookLink:
+    slug: str
+    title: str
+    page_url: str  # relative to the site root
+    app_url: str
+
+
+@dataclass(frozen=True)
+class OfflineRequest:
+    site_dir: Path
+    site_name: str = "Gallery"
+
+
+def read_notebooks(site_dir: Path) -> tuple[NotebookLink, ...]:
+    """The notebooks listed in the site's `gallery.json` (none when the site has no gallery)."""
+    path = site_dir / GALLERY_JSON
+    if not path.is_file():
+        return ()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            NotebookLink(n["slug"], n["title"], n["page_url"], n["app_url"]) for n in data["notebooks"]
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise GalleryError(
+            f"{path}: not a gallery index ({exc!r}); expected {{'notebooks': [{{'slug', 'title', "
+            "'page_url', 'app_url'}]}}. Rebuild the site so the gallery step rewrites it."
+        ) from exc
+
+
+def group_of(path: str, app_pages: dict[str, str]) -> str:
+    """Which group a site file belongs to; `app_pages` maps `apps/<slug>.html` to its slug."""
+    if path in app_pages:
+        return NOTEBOOK_PREFIX + app_pages[path]
+    if path.startswith(COMMON_DIRS):
+        return COMMON
+    return SHELL
+
+
+def _is_cached(relative: Path) -> bool:
+    if any(part.startswith(".") for part in relative.parts):
+        return False
+    return relative.name not in NOT_CACHED_NAMES and not relative.name.endswith(NOT_CACHED_SUFFIXES)
+
+
+def content_hash(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()[:HASH_CHARS]
+
+
+def build_manifest(site_dir: Path, notebooks: tuple[NotebookLink, ...]) -> OfflineManifest:
+    app_pages = {nb.app_url: nb.slug for nb in notebooks}
+    entries = []
+    for file in sorted(p for p in site_dir.rglob("*") if p.is_file()):
+        relative = file.relative_to(site_dir)
+        if _is_cached(relative):
+            path = relative.as_posix()
+            entries.append(
+                ManifestEntry(path, content_hash(file), file.stat().st_size, group_of(path, app_pages))
+            )
+    digest = hashlib.sha256((TEMPLATES / WORKER_FILE).read_bytes())
+    digest.update(json.dumps([[e.path, e.sha, e.group] for e in entries]).encode())
+    return OfflineManifest(digest.hexdigest()[:16], tuple(entries))
+
+
+def render_worker(manifest: OfflineManifest) -> str:
+    template = (TEMPLATES / WORKER_FILE).read_text(encoding="utf-8")
+    if template.count(_BUILD_PLACEHOLDER) != 1:
+        raise GalleryError(f"{TEMPLATES / WORKER_FILE}: expected one `{_BUILD_PLACEHOLDER}` placeholder")
+    return template.replace(_BUILD_PLACEHOLDER, json.dumps(manifest.to_json(), separators=(",", ":")))
+
+
+def render_offline_page(site_name: str, notebooks: tuple[NotebookLink, ...]) -> str:
+    """Links are relative to the site root: the worker serves this page with a `<base>` of its scope."""
+    items = "\n".join(
+        f'      <li data-slug="{html.escape(nb.slug)}"><a href="{html.escape(nb.page_url)}">'
+        f'{html.escape(nb.title)}</a> <span class="status"></span></li>'
+        for nb in notebooks
+    )
+    template = (TEMPLATES / OFFLINE_PAGE).read_text(encoding="utf-8")
+    return template.replace("{{site_name}}", html.escape(site_name)).replace("{{notebooks}}", items)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_offline(request: OfflineRequest) -> OfflineManifest:
+    """Write the offline page, the manifest and `sw.js` (last, so a worker only ever sees complete files)."""
+    site_dir = request.site_dir
+    notebooks = read_notebooks(site_dir)
+    _write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks))
+    manifest = build_manifest(site_dir, notebooks)
+    _write_atomic(site_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), indent=0) + "\n")
+    _write_atomic(site_dir / WORKER_FILE, render_worker(manifest))
+    return manifest

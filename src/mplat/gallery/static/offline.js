@@ -1,0 +1,246 @@
+/* Offline support on every page of the site (design: docs/offline.md).
+   - Registers the site's service worker (sw.js at the site root). A site without one — `mkdocs serve`
+     publishes none — gets no worker, and a worker left from an earlier build on the same address is removed.
+   - Shows "Update available — reload" when a new version has downloaded what it needs.
+   - On /gallery/: the "Make available offline" button (bytes progress, storage estimate) and per-card status.
+   - On a notebook page: keeps that notebook's files offline. */
+(() => {
+  "use strict";
+  if (window.mplatOffline || !("serviceWorker" in navigator) || !document.currentScript) return;
+
+  const SITE_ROOT = new URL("../../", document.currentScript.src); // this file is assets/mplat/offline.js
+  const WORKER_URL = new URL("sw.js", SITE_ROOT);
+  const UPDATE_CHECK_MS = 15 * 60 * 1000;
+  const DOWNLOADS_AT_ONCE = 4;
+  let registration = null;
+  let acceptedUpdate = false;
+
+  /* ---- talking to the worker ---- */
+
+  function ask(worker, message, timeoutMs = 30000) {
+    return new Promise((resolve, reject) => {
+      const channel = new MessageChannel();
+      const timer = setTimeout(() => reject(new Error(`no answer to ${message.type}`)), timeoutMs);
+      channel.port1.onmessage = (event) => {
+        clearTimeout(timer);
+        if (event.data && event.data.error) reject(new Error(event.data.error));
+        else resolve(event.data);
+      };
+      worker.postMessage(message, [channel.port2]);
+    });
+  }
+
+  /* The worker controlling this page; on a first visit it takes control right after installing. */
+  function controller() {
+    if (navigator.serviceWorker.controller) return Promise.resolve(navigator.serviceWorker.controller);
+    return new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener("controllerchange", () => resolve(navigator.serviceWorker.controller), {
+        once: true,
+      });
+    });
+  }
+
+  /* ---- registration and updates ---- */
+
+  async function removeStaleWorker() {
+    const stale = await navigator.serviceWorker.getRegistration(SITE_ROOT.href);
+    if (!stale) return;
+    const probe = await fetch(WORKER_URL, { method: "HEAD", cache: "no-store" }).catch(() => null);
+    if (probe && probe.status === 404) {
+      await stale.unregister();
+      if (navigator.serviceWorker.controller) location.reload(); // this page came from the stale worker
+    }
+  }
+
+  async function register() {
+    try {
+      registration = await navigator.serviceWorker.register(WORKER_URL.href, {
+        scope: SITE_ROOT.href,
+        updateViaCache: "none",
+      });
+    } catch {
+      await removeStaleWorker();
+      return null;
+    }
+    const offerUpdate = () => {
+      if (registration.waiting && navigator.serviceWorker.controller) showUpdatePrompt();
+    };
+    registration.addEventListener("updatefound", () => {
+      const incoming = registration.installing;
+      if (incoming) incoming.addEventListener("statechange", offerUpdate);
+    });
+    offerUpdate();
+    const check = () => registration.update().catch(() => {});
+    setInterval(check, UPDATE_CHECK_MS);
+    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && check());
+    window.addEventListener("online", check);
+    return registration;
+  }
+
+  function showUpdatePrompt() {
+    if (document.querySelector(".mplat-update")) return;
+    const bar = document.createElement("div");
+    bar.className = "mplat-update";
+    bar.setAttribute("role", "status");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Update available — reload";
+    button.addEventListener("click", () => {
+      button.disabled = true;
+      if (!registration.waiting) return location.reload(); // another tab already accepted it
+      acceptedUpdate = true;
+      registration.waiting.postMessage({ type: "skip-waiting" });
+    });
+    bar.append(button);
+    document.body.append(bar);
+  }
+
+  // The new version took over because this page accepted it: reload into it. (Other open pages keep
+  // running on the previous version's files until they are reloaded.)
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (acceptedUpdate) location.reload();
+  });
+
+  /* ---- the gallery's offline panel ---- */
+
+  const formatBytes = (n) =>
+    n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
+  const encodePath = (path) => path.split("/").map(encodeURIComponent).join("/");
+
+  function cardSlug(card) {
+    if (card.dataset.slug) return card.dataset.slug;
+    const link = card.querySelector("a[href]");
+    const match = link && new URL(link.href).pathname.match(/\/gallery\/([^/]+)\/?$/);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
+  function showCardStatus(status) {
+    for (const card of document.querySelectorAll("li.mplat-card")) {
+      const slug = cardSlug(card);
+      if (!slug || !(slug in status.notebooks)) continue;
+      const ready = status.notebooks[slug];
+      card.dataset.offline = ready ? "ready" : "online";
+      let badge = card.querySelector(".mplat-offline-badge");
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "mplat-offline-badge";
+        card.append(badge);
+      }
+      badge.textContent = ready ? "Ready offline" : "Needs a connection";
+    }
+  }
+
+  async function showStorage(panel) {
+    const line = panel.querySelector(".mplat-offline__storage");
+    if (!navigator.storage || !navigator.storage.estimate) return;
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    const persisted = navigator.storage.persisted ? await navigator.storage.persisted() : false;
+    line.textContent =
+      `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} available` +
+      (persisted ? " · kept by the browser" : " · the browser may clear it when space runs low");
+  }
+
+  function buildPanel(cards) {
+    const panel = document.createElement("div");
+    panel.className = "mplat-offline";
+    panel.innerHTML =
+      '<button type="button" class="mplat-offline__button md-button md-button--primary" disabled>' +
+      "Make available offline</button>" +
+      '<progress class="mplat-offline__bar" max="1" value="0" hidden></progress>' +
+      '<span class="mplat-offline__progress" aria-live="polite"></span>' +
+      '<span class="mplat-offline__storage"></span>';
+    cards.before(panel);
+    return panel;
+  }
+
+  function showProgress(panel, done, total) {
+    const bar = panel.querySelector(".mplat-offline__bar");
+    bar.hidden = false;
+    bar.value = total ? done / total : 1;
+    panel.querySelector(".mplat-offline__progress").textContent = `${formatBytes(done)} of ${formatBytes(total)}`;
+  }
+
+  function showState(panel, status) {
+    const button = panel.querySelector(".mplat-offline__button");
+    const complete = status.missing.length === 0;
+    panel.dataset.state = complete ? "ready" : "online";
+    button.textContent = complete ? "Available offline" : "Make available offline";
+    button.disabled = complete;
+    if (complete) showProgress(panel, status.totalBytes, status.totalBytes);
+    showCardStatus(status);
+  }
+
+  async function makeAvailableOffline(panel, worker) {
+    const button = panel.querySelector(".mplat-offline__button");
+    const message = panel.querySelector(".mplat-offline__progress");
+    button.disabled = true;
+    button.textContent = "Downloading…";
+    // Ask before downloading: browsers grant persistence on a user gesture (or to installed apps).
+    if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
+    await ask(worker, { type: "pin-all" });
+    const status = await ask(worker, { type: "status" });
+    let done = status.cachedBytes;
+    showProgress(panel, done, status.totalBytes);
+    const queue = [...status.missing];
+    let failures = 0;
+    // Each file goes through the worker, which checks it against its hash and stores it.
+    const runner = async () => {
+      while (queue.length) {
+        const [path, size] = queue.shift();
+        try {
+          const response = await fetch(new URL(encodePath(path), SITE_ROOT));
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          await response.arrayBuffer();
+          done += size;
+          showProgress(panel, done, status.totalBytes);
+        } catch {
+          failures += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: DOWNLOADS_AT_ONCE }, runner));
+    const after = await ask(worker, { type: "status" });
+    showState(panel, after);
+    if (after.missing.length) {
+      message.textContent = `Download interrupted: ${after.missing.length} files missing (${failures} failed). Try again.`;
+    }
+    await showStorage(panel);
+  }
+
+  async function setUpGallery(worker) {
+    const cards = document.querySelector("ul.mplat-cards");
+    if (!cards || document.querySelector(".mplat-offline")) return;
+    const panel = buildPanel(cards);
+    const button = panel.querySelector(".mplat-offline__button");
+    button.addEventListener("click", () =>
+      makeAvailableOffline(panel, worker).catch((error) => {
+        panel.querySelector(".mplat-offline__progress").textContent = `Offline download failed: ${error.message}`;
+        button.disabled = false;
+        button.textContent = "Make available offline";
+      }),
+    );
+    showState(panel, await ask(worker, { type: "status" }));
+    await showStorage(panel);
+  }
+
+  /* ---- every page ---- */
+
+  async function setUpPage() {
+    if (!registration) return;
+    const worker = await controller();
+    await ask(worker, { type: "hello" }).catch(() => {});
+    const notebook = document.querySelector(".mplat-notebook[data-slug]");
+    if (notebook) await ask(worker, { type: "pin", slug: notebook.dataset.slug }).catch(() => {});
+    await setUpGallery(worker);
+  }
+
+  const ready = register();
+  const onPage = () => ready.then(setUpPage).catch((error) => console.warn("mplat offline:", error));
+  window.mplatOffline = {
+    // What the periodic check does; tests and the console can call it.
+    checkForUpdate: () => (registration ? registration.update() : Promise.resolve()),
+  };
+  // Material's instant navigation swaps pages without reloading scripts: it announces each page on document$.
+  if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(onPage);
+  else onPage();
+})();

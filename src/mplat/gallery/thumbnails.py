@@ -1,0 +1,169 @@
+"""Card thumbnails: a screenshot of the running notebook in headless Chromium, cached by content key.
+
+Without a browser (or when a notebook does not settle in time), a generated branded card is used
+instead — never a broken image.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .model import Notebook
+
+SIZE = (640, 400)  # card thumbnails: 16:10
+VIEWPORT = {"width": 1280, "height": 800}
+THUMBNAIL_VERSION = "1"
+BRAND_BLACK = (0, 0, 0)
+BRAND_GOLD = (0xD4, 0xA8, 0x43)
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+# A signature of what the page shows: when it stops changing (and nothing is computing), the notebook
+# has finished its first run. marimo exposes no "kernel idle" flag to the page.
+_SIGNATURE = """() => (document.querySelector('.output-area') === null
+  || document.querySelectorAll('.marimo-output-loading, .marimo-output-stale').length > 0)
+  ? null : document.querySelectorAll('*').length + ':' + document.body.innerText.length"""
+STABLE_FOR_S = 2.5
+
+
+@dataclass(frozen=True)
+class ThumbnailJob:
+    notebook: Notebook
+    key: str  # the export's content key: covers notebook, marimo, options, libraries, data
+
+
+def branded_card(title: str) -> bytes:
+    """A black card with the title in gold, for builds without a browser."""
+    image = Image.new("RGB", SIZE, BRAND_BLACK)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([8, 8, SIZE[0] - 9, SIZE[1] - 9], outline=BRAND_GOLD, width=4)
+    draw.ellipse([SIZE[0] - 130, 40, SIZE[0] - 50, 120], fill=BRAND_GOLD)
+    font = ImageFont.load_default(size=44)
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        if draw.textlength(f"{line} {word}".strip(), font=font) > SIZE[0] - 120 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    for i, text in enumerate(lines[:4]):
+        draw.text((48, 170 + i * 56), text, fill=BRAND_GOLD, font=font)
+    return _webp(image)
+
+
+def _webp(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "WEBP", quality=82, method=4)
+    return out.getvalue()
+
+
+def _from_screenshot(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png))
+    image.thumbnail((SIZE[0], 10_000))
+    return _webp(image.crop((0, 0, SIZE[0], SIZE[1])) if image.height >= SIZE[1] else image.resize(SIZE))
+
+
+def wait_until_settled(page, deadline: float) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the notebook's outputs exist and have not changed for STABLE_FOR_S seconds."""
+    last, since = None, time.monotonic()
+    while True:
+        now = time.monotonic()
+        if now > deadline:
+            raise TimeoutError("notebook did not settle")
+        signature = page.evaluate(_SIGNATURE)
+        if signature is None or signature != last:
+            last, since = signature, now
+        elif now - since >= STABLE_FOR_S:
+            return
+        time.sleep(0.25)
+
+
+def cached_path(cache_dir: Path, job: ThumbnailJob) -> Path:
+    return cache_dir / "thumbnails" / f"{job.key}-{THUMBNAIL_VERSION}.webp"
+
+
+def make_thumbnails(
+    jobs: list[ThumbnailJob],
+    cache_dir: Path,
+    stage_site: Callable[[Path], None],
+    browser_path: str | None,
+    timeout_s: float = 180,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, Path], list[str]]:
+    """Thumbnails for every job (slug → webp path) and the slugs rendered now (cache misses).
+
+    `stage_site(dir)` writes apps/ and runtime/ into `dir` so the notebooks can run from a local server.
+    """
+    paths = {job.notebook.slug: cached_path(cache_dir, job) for job in jobs}
+    todo = [job for job in jobs if not paths[job.notebook.slug].exists()]
+    if not todo:
+        return paths, []
+    paths[todo[0].notebook.slug].parent.mkdir(parents=True, exist_ok=True)
+    shots = _screenshots(todo, cache_dir, stage_site, browser_path, timeout_s, log)
+    for job in todo:
+        data = shots.get(job.notebook.slug)
+        if data is None:
+            log(f"{job.notebook.slug}: thumbnail is a generated card (no screenshot)")
+            data = branded_card(job.notebook.title)
+        tmp = paths[job.notebook.slug].with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(paths[job.notebook.slug])
+    return paths, [job.notebook.slug for job in todo]
+
+
+def _screenshots(
+    jobs: list[ThumbnailJob],
+    cache_dir: Path,
+    stage_site: Callable[[Path], None],
+    browser_path: str | None,
+    timeout_s: float,
+    log: Callable[[str], None],
+) -> dict[str, bytes]:
+    if not browser_path or not Path(browser_path).exists():
+        return {}
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return {}
+    from .preview import SiteServer
+
+    stage = cache_dir / "thumbnail-stage"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage_site(stage)
+    server = SiteServer(stage).start()
+    shots: dict[str, bytes] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport=VIEWPORT)
+            # Thumbnails never touch the network: only the local staging server answers.
+            context.route(
+                "**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort()
+            )
+            pages = {job.notebook.slug: context.new_page() for job in jobs}
+            for slug, page in pages.items():  # all boot in parallel
+                page.goto(f"{server.url}apps/{slug}.html", wait_until="domcontentloaded")
+            deadline = time.monotonic() + timeout_s
+            for slug, page in pages.items():
+                try:
+                    wait_until_settled(page, deadline)
+                    shots[slug] = _from_screenshot(page.screenshot(type="png"))
+                    log(f"{slug}: thumbnail taken")
+                except Exception as exc:  # a thumbnail must never fail the build
+                    log(f"{slug}: no screenshot ({type(exc).__name__})")
+            browser.close()
+    except Exception as exc:  # e.g. the browser cannot start here
+        log(f"thumbnails: browser unavailable ({exc}); using generated cards")
+    finally:
+        server.stop()
+        shutil.rmtree(stage, ignore_errors=True)
+    return shots
