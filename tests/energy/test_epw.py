@@ -162,7 +162,7 @@ _corruptions = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(corruptions=_corruptions, as_bytes=st.booleans())
 def test_random_corruption_raises_only_epw_error(amsterdam_text: str, corruptions, as_bytes: bool) -> None:
     lines = amsterdam_text.splitlines(keepends=True)

@@ -15,7 +15,7 @@ _cents = st.floats(min_value=-5e3, max_value=5e4, allow_nan=False).map(lambda v:
 _flows = st.lists(_cents, min_size=1, max_size=30)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     rate=st.floats(min_value=-0.5, max_value=1.0),
     investment=st.floats(min_value=1e2, max_value=1e6),
