@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tomllib
@@ -67,7 +68,7 @@ def run_infra_apply(stack: StackEnv, chalice_config: Path) -> None:
         "--chalice-config",
         str(chalice_config),
     ]
-    click.echo(f"$ {' '.join(command[1:])}", err=True)
+    click.echo(f"$ python {' '.join(command[1:])}", err=True)
     result = subprocess.run(
         command, cwd=REPO_ROOT, env={**os.environ, **stack.variables()}, stdout=sys.stderr, stderr=sys.stderr
     )
@@ -96,6 +97,19 @@ def point_secrets_at(api: FakeApi, sources: list[str]) -> list[str]:
     return done
 
 
+def ensure_free(port: int, option: str) -> None:
+    """moto's server thread cannot report a busy port back to us (it would wait forever): check first."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise click.ClickException(
+                f"port {port} on 127.0.0.1 is in use: pick another with {option} N"
+            ) from None
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -120,6 +134,8 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
     sources = local_config().get("ingestion", {}).get("sources", [])
     chalice_config = chalice_stage.app_dir() / ".chalice" / "config.json"
 
+    ensure_free(port_moto, "--port-moto")
+    ensure_free(port_api, "--port-api")
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port_moto, verbose=verbose)
     moto.start()
     api: FakeApi | None = None
@@ -147,6 +163,9 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        # a second Ctrl-C (or SIGTERM) must not cut the cleanup short and leave a port bound
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if api is not None:
             api.stop()
         moto.stop()
