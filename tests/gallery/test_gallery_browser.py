@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import http.server
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from e2e.browser import (
+    OriginGuard,
+    computed_outputs,
+    move_first_slider,
+    notebook_frame,
+    wait_for_change,
+    wait_for_kernel,
+)
+from e2e.sitebuild import build_site
 from playwright.sync_api import Browser, BrowserContext
 
-from e2e.browser import OriginGuard, computed_outputs, move_first_slider, notebook_frame, wait_for_change, wait_for_kernel
-from e2e.sitebuild import build_site
 from mplat.gallery.preview import SiteServer
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class EventSink:
     """A local stand-in for the analytics endpoint: records every event posted to it."""
 
     def __init__(self) -> None:
-        events: list[dict] = self.events = []
+        events: list[dict] = []
+        self.events = events
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - stdlib name
@@ -98,11 +110,22 @@ def test_notebook_that_throws_shows_friendly_message_with_support_address(
 
 
 @pytest.mark.xdist_group("site")
-def test_site_works_under_a_sub_path(built_site: Path, context: BrowserContext, guard: OriginGuard) -> None:
-    server = SiteServer(built_site, prefix="/demos/").start()
+def test_site_copied_into_a_portfolio_works_under_a_sub_path(
+    built_site: Path, tmp_path: Path, context: BrowserContext, guard: OriginGuard
+) -> None:
+    public = tmp_path / "portfolio" / "public"
+    script = REPO_ROOT / "scripts" / "copy-to-portfolio"
+    done = subprocess.run(
+        [sys.executable, str(script), str(public / "demos"), "--site", str(built_site)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "copied" in done.stdout
+    server = SiteServer(public).start()
     try:
         page = context.new_page()
-        page.goto(f"{server.url}gallery/")
+        page.goto(f"{server.url}demos/gallery/")
         page.locator(".mplat-card__link").first.click()
         page.wait_for_url("**/demos/gallery/*/")
         frame = notebook_frame(page)
@@ -112,17 +135,23 @@ def test_site_works_under_a_sub_path(built_site: Path, context: BrowserContext, 
         wait_for_change(frame, before)
         assert guard.external == []
         assert all("/demos/" in url for url in guard.requests)
-        assert not any("api/event" in url for url in guard.requests), "analytics is off but a request was made"
+        assert not any("api/event" in url for url in guard.requests), (
+            "analytics is off but a request was made"
+        )
     finally:
         server.stop()
 
 
 @pytest.mark.xdist_group("site")
-def test_tag_filter_works_on_touch_and_embed_snippet_has_absolute_url(site_server: SiteServer, chromium: Browser) -> None:
+def test_tag_filter_works_on_touch_and_embed_snippet_has_absolute_url(
+    site_server: SiteServer, chromium: Browser
+) -> None:
     context = chromium.new_context(has_touch=True, is_mobile=True, viewport={"width": 390, "height": 844})
     try:
         # Block the notebooks themselves: this test is about the gallery page chrome.
-        context.route("**/apps/*.html", lambda route: route.fulfill(body="<html></html>", content_type="text/html"))
+        context.route(
+            "**/apps/*.html", lambda route: route.fulfill(body="<html></html>", content_type="text/html")
+        )
         page = context.new_page()
         page.goto(f"{site_server.url}gallery/")
         cards = page.locator(".mplat-card")
