@@ -1,0 +1,164 @@
+"""Gallery build benchmarks (issues 2 and 3).
+
+Baseline, measured in the same run: a plain loop of `marimo export html-wasm` per notebook, each into its
+own folder (what a team does without this pipeline). Then the pipeline's full build (cold export and
+thumbnail caches, warm wheel cache), a no-op rebuild and a one-notebook-changed rebuild, the site bytes,
+and one notebook's cold load in Chromium (first output, interactive, bytes transferred).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TIMINGS = re.compile(
+    r"gallery: (\d+) notebooks, (\d+) exported, (\d+) thumbnails; check ([\d.]+)s, export ([\d.]+)s, "
+    r"runtime ([\d.]+)s, thumbnails ([\d.]+)s, pages ([\d.]+)s"
+)
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _project(root: Path) -> Path:
+    """A copy of the project whose notebooks can be edited, sharing docs, sources, data and npm packages."""
+    for name in ("docs", "src", "data", "node_modules"):
+        (root / name).symlink_to(REPO / name)
+    shutil.copytree(REPO / "notebooks" / "demos", root / "notebooks" / "demos", symlinks=True)
+    config = (REPO / "mkdocs.yml").read_text()
+    config = config.replace(
+        "  - mplat-gallery:\n", f"  - mplat-gallery:\n      cache_dir: {root / '.cache'}\n", 1
+    )
+    (root / "mkdocs.yml").write_text(config)
+    wheels = REPO / ".cache" / "plugin" / "mplat-gallery" / "wheels"
+    if wheels.is_dir():  # downloads are not what is measured here
+        shutil.copytree(wheels, root / ".cache" / "wheels")
+    return root
+
+
+def _build(project: Path) -> tuple[float, dict[str, float]]:
+    started = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "mkdocs"), "build"], cwd=project, env=_env(), capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    m = TIMINGS.search(result.stderr)
+    assert m, result.stderr[-2000:]
+    keys = ["notebooks", "exported", "thumbnails", "check", "export", "runtime", "thumb_s", "pages"]
+    stats = dict(zip(keys, map(float, m.groups()), strict=True))
+    stats["pipeline"] = (
+        stats["check"] + stats["export"] + stats["runtime"] + stats["thumb_s"] + stats["pages"]
+    )
+    return wall, stats
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _baseline(notebooks: list[Path], out: Path) -> tuple[float, list[float], int]:
+    times = []
+    for nb in notebooks:
+        started = time.perf_counter()
+        subprocess.run([str(BIN / "marimo"), "export", "html-wasm", str(nb), "-o", str(out / nb.stem / "index.html"),
+                        "--mode", "run"], env=_env(), check=True, capture_output=True)  # fmt: skip
+        times.append(time.perf_counter() - started)
+    return sum(times), times, _dir_bytes(out)
+
+
+def _browser_load(site: Path, slug: str) -> dict[str, float]:
+    sys.path.insert(0, str(REPO / "tests"))
+    from e2e.browser import CHROMIUM, CHROMIUM_ARGS, computed_outputs, move_first_slider, wait_for_change
+    from playwright.sync_api import sync_playwright
+
+    from mplat.gallery.preview import SiteServer
+
+    server = SiteServer(site).start()
+    transferred = 0
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+
+            def count(response) -> None:  # type: ignore[no-untyped-def]
+                nonlocal transferred
+                with contextlib.suppress(Exception):  # redirects and aborted requests have no body
+                    transferred += len(response.body())
+
+            page.context.on("response", count)  # the context sees the page's and its workers' requests
+            started = time.perf_counter()
+            page.goto(f"{server.url}apps/{slug}.html")
+            page.wait_for_function("() => [...document.querySelectorAll('.output-area')].some(e => e.innerText.trim())",
+                                   timeout=300_000)  # fmt: skip
+            first_output = time.perf_counter() - started
+            page.locator("[role=slider]").first.wait_for(timeout=300_000)
+            before = computed_outputs(page)
+            move_first_slider(page)
+            wait_for_change(page, before, timeout_s=300)
+            interactive = time.perf_counter() - started
+            browser.close()
+    finally:
+        server.stop()
+    return {"first_output": first_output, "interactive": interactive, "bytes": transferred}
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = _project(Path(tmp) / "project")
+        notebooks = sorted((project / "notebooks" / "demos").glob("*.py"))
+        base_total, base_each, base_bytes = _baseline(notebooks, Path(tmp) / "baseline")
+
+        full_wall, full = _build(project)
+        site = project / "site"
+        site_bytes = _dir_bytes(site)
+        noop_wall, noop = _build(project)
+        changed = notebooks[0]
+        changed.write_text(changed.read_text() + "\n# benchmark edit\n")
+        one_wall, one = _build(project)
+
+        # Site bytes per additional notebook: the same site without one notebook.
+        (project / "notebooks" / "demos" / notebooks[-1].name).unlink()
+        _build(project)
+        smaller = _dir_bytes(site)
+        load = _browser_load(site, changed.stem.replace("_", "-"))
+
+    single_export = sum(base_each) / len(base_each)
+    rows = [
+        ("Baseline: `marimo export html-wasm` loop", f"{base_total:.1f} s", f"{len(notebooks)} exports"),
+        ("Full build (cold exports + thumbnails)", f"{full['pipeline']:.1f} s pipeline / {full_wall:.1f} s mkdocs",
+         f"check {full['check']:.1f}, export {full['export']:.1f}, runtime {full['runtime']:.1f}, "
+         f"thumbnails {full['thumb_s']:.1f}, pages {full['pages']:.1f} s"),
+        ("No-op rebuild", f"{noop['pipeline']:.2f} s pipeline / {noop_wall:.1f} s mkdocs",
+         f"{int(noop['exported'])} exports; **{base_total / max(noop['pipeline'], 1e-3):.0f}x** faster than baseline "
+         "(target >= 20x)"),
+        ("One notebook changed", f"{one['pipeline']:.1f} s pipeline / {one_wall:.1f} s mkdocs",
+         f"{int(one['exported'])} export, {int(one['thumbnails'])} thumbnail; single export here {single_export:.1f} s "
+         f"+ its thumbnail {one['thumb_s']:.1f} s (target: within 2x)"),
+    ]  # fmt: skip
+    per_nb = (site_bytes - smaller) / 1e6
+    out = ["## Gallery build (issues 2, 3)", "", "| measurement | time | detail |", "| --- | --- | --- |"]
+    out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    out += [
+        "",
+        "| site bytes | value |",
+        "| --- | --- |",
+        f"| whole site, {len(notebooks)} notebooks | {site_bytes / 1e6:.1f} MB |",
+        f"| per additional notebook | {per_nb:.2f} MB (target < 1 MB) |",
+        f"| separate exports (baseline) | {base_bytes / 1e6:.1f} MB, {base_bytes / len(notebooks) / 1e6:.1f} MB each |",
+        "",
+        f"One notebook (`{changed.stem}`), cold cache, headless Chromium on localhost: first output "
+        f"{load['first_output']:.1f} s, interactive {load['interactive']:.1f} s, {load['bytes'] / 1e6:.1f} MB transferred.",
+    ]
+    return "\n".join(out)
