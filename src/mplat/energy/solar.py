@@ -5,8 +5,9 @@ NREL/TP-560-34302 (2003, revised 2008); Solar Energy 76(5), 577-589 (2004). The 
 report step by step (the same steps as `pvlib.solarposition.spa_python`, whose defaults it shares:
 delta_t = 67 s, pressure 101325 Pa, temperature 12 °C), so results agree with pvlib to ~1e-6 degree.
 
-The Earth-orbit part of SPA (≈300 trigonometric terms) depends only on the instant, not on the site, so it is
-computed once per instant and cached; the site-dependent (topocentric) part is cheap. `solar_positions` caches
+The Earth-orbit part of SPA (≈300 trigonometric terms) depends only on the instant, not on the site: it is
+evaluated exactly every 6 hours (UTC), cached, and interpolated in between (error < 1e-6 degree); the rest of
+the algorithm runs exactly for every instant. `solar_positions` caches
 whole series per site, so a notebook recomputing a simulation after a slider move never redoes the astronomy.
 """
 
@@ -27,6 +28,7 @@ STANDARD_TEMPERATURE = 12.0  # °C, annual mean used for refraction
 _SUN_RADIUS = 0.26667
 _ATMOS_REFRACT = 0.5667
 _UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_KNOT_SECONDS = 6 * 3600.0  # spacing of exact orbit evaluations (see `_orbit_at`)
 
 _rad = math.radians
 _deg = math.degrees
@@ -71,21 +73,34 @@ def _polynomial(groups: tuple[tuple[tuple[float, float, float], ...], ...], jme:
     return total / 1e8
 
 
-@functools.lru_cache(maxsize=65536)
-def _geocentric(unix_seconds: float, delta_t: float) -> _Geocentric:
+@dataclass(frozen=True, slots=True)
+class _Orbit:
+    """The expensive, slowly varying SPA terms (Earth's orbit and nutation) at one instant."""
+
+    theta: float  # geocentric longitude, degrees in [0, 360)
+    beta: float  # geocentric latitude, degrees
+    radius: float  # Earth-sun distance, AU
+    delta_psi: float  # nutation in longitude, degrees
+    delta_eps: float  # nutation in obliquity, degrees
+
+
+def _julian(unix_seconds: float, delta_t: float) -> tuple[float, float, float, float]:
+    """Julian day, Julian century, Julian ephemeris century and millennium (SPA §3.1)."""
     jd = unix_seconds / 86400.0 + 2440587.5
     jde = jd + delta_t / 86400.0
     jc = (jd - 2451545.0) / 36525.0
     jce = (jde - 2451545.0) / 36525.0
-    jme = jce / 10.0
+    return jd, jc, jce, jce / 10.0
 
+
+@functools.lru_cache(maxsize=8192)
+def _orbit(unix_seconds: float, delta_t: float) -> _Orbit:
+    _, _, jce, jme = _julian(unix_seconds, delta_t)
     heliocentric_longitude = (
         _deg(_polynomial((tables.L0, tables.L1, tables.L2, tables.L3, tables.L4, tables.L5), jme)) % 360.0
     )
     heliocentric_latitude = _deg(_polynomial((tables.B0, tables.B1), jme))
     radius = _polynomial((tables.R0, tables.R1, tables.R2, tables.R3, tables.R4), jme)
-    theta = (heliocentric_longitude + 180.0) % 360.0
-    beta = -heliocentric_latitude
 
     # Nutation in longitude (delta_psi) and obliquity (delta_eps), from the five fundamental arguments.
     x = (
@@ -101,32 +116,59 @@ def _geocentric(unix_seconds: float, delta_t: float) -> _Geocentric:
         arg = _rad(y0 * x[0] + y1 * x[1] + y2 * x[2] + y3 * x[3] + y4 * x[4])
         psi_sum += (a + b * jce) * math.sin(arg)
         eps_sum += (c + d * jce) * math.cos(arg)
-    delta_psi = psi_sum / 36000000.0
-    delta_eps = eps_sum / 36000000.0
+    return _Orbit(
+        theta=(heliocentric_longitude + 180.0) % 360.0,
+        beta=-heliocentric_latitude,
+        radius=radius,
+        delta_psi=psi_sum / 36000000.0,
+        delta_eps=eps_sum / 36000000.0,
+    )
 
+
+def _orbit_at(unix_seconds: float, delta_t: float) -> _Orbit:
+    """`_orbit`, exact on 6-hour knots (UTC) and linearly interpolated between them.
+
+    The orbital terms change slowly (the sun's longitude by ~0.25° in 6 h, the fastest nutation term has a
+    period of ~14 days), so interpolation adds < 1e-6 degree while a year of hourly positions needs a quarter of
+    the ~300-term evaluations; knots are shared by every site and cached.
+    """
+    knot = math.floor(unix_seconds / _KNOT_SECONDS) * _KNOT_SECONDS
+    before = _orbit(knot, delta_t)
+    fraction = (unix_seconds - knot) / _KNOT_SECONDS
+    if fraction == 0.0:
+        return before
+    after = _orbit(knot + _KNOT_SECONDS, delta_t)
+
+    def lerp(a: float, b: float) -> float:
+        return a + fraction * (b - a)
+
+    theta_step = (after.theta - before.theta + 180.0) % 360.0 - 180.0  # across the 360° wrap
+    return _Orbit(
+        theta=(before.theta + fraction * theta_step) % 360.0,
+        beta=lerp(before.beta, after.beta),
+        radius=lerp(before.radius, after.radius),
+        delta_psi=lerp(before.delta_psi, after.delta_psi),
+        delta_eps=lerp(before.delta_eps, after.delta_eps),
+    )
+
+
+def _geocentric(unix_seconds: float, delta_t: float) -> _Geocentric:
+    jd, jc, _, jme = _julian(unix_seconds, delta_t)
+    orbit = _orbit_at(unix_seconds, delta_t)
     u = jme / 10.0
     epsilon0 = (
-        84381.448
-        - 4680.93 * u
-        - 1.55 * u**2
-        + 1999.25 * u**3
-        - 51.38 * u**4
-        - 249.67 * u**5
-        - 39.05 * u**6
-        + 7.12 * u**7
-        + 27.87 * u**8
-        + 5.79 * u**9
-        + 2.45 * u**10
-    )
-    epsilon = _rad(epsilon0 / 3600.0 + delta_eps)
-    aberration = -20.4898 / (3600.0 * radius)
-    apparent_longitude = _rad(theta + delta_psi + aberration)
+        84381.448 - 4680.93 * u - 1.55 * u**2 + 1999.25 * u**3 - 51.38 * u**4 - 249.67 * u**5
+        - 39.05 * u**6 + 7.12 * u**7 + 27.87 * u**8 + 5.79 * u**9 + 2.45 * u**10
+    )  # fmt: skip
+    epsilon = _rad(epsilon0 / 3600.0 + orbit.delta_eps)
+    aberration = -20.4898 / (3600.0 * orbit.radius)
+    apparent_longitude = _rad(orbit.theta + orbit.delta_psi + aberration)
 
     mean_sidereal = (
         280.46061837 + 360.98564736629 * (jd - 2451545.0) + 0.000387933 * jc**2 - jc**3 / 38710000.0
     ) % 360.0
-    sidereal = mean_sidereal + delta_psi * math.cos(epsilon)
-    beta_rad = _rad(beta)
+    sidereal = mean_sidereal + orbit.delta_psi * math.cos(epsilon)
+    beta_rad = _rad(orbit.beta)
     right_ascension = (
         _deg(
             math.atan2(
@@ -142,7 +184,7 @@ def _geocentric(unix_seconds: float, delta_t: float) -> _Geocentric:
             + math.cos(beta_rad) * math.sin(epsilon) * math.sin(apparent_longitude)
         )
     )
-    return _Geocentric(sidereal, right_ascension, declination, radius)
+    return _Geocentric(sidereal, right_ascension, declination, orbit.radius)
 
 
 def _unix_seconds(when: dt.datetime) -> float:
