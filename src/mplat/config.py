@@ -36,3 +36,6 @@ class GalleryConfig(base.Config):
     analytics_endpoint = c.Type(str, default="https://plausible.io/api/event")
     # Service worker, offline manifest and offline page (docs/offline.md); never under `mkdocs serve`.
     offline = c.Type(bool, default=True)
+    # Run each notebook at build time (`marimo export html-wasm --execute --no-sandbox`) so its page shows
+    # the outputs at once, before Python boots in the browser (docs/ipad.md).
+    precompute_outputs = c.Type(bool, default=False)

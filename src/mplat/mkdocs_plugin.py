@@ -10,10 +10,11 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from . import __version__
 from .config import GalleryConfig
-from .gallery import pages
+from .gallery import pages, pwa
 from .gallery.app_page import ANALYTICS_SCRIPT, AppPageOptions, analytics_script
 from .gallery.errors import GalleryError
 from .gallery.offline import OfflineRequest, write_offline
@@ -24,6 +25,8 @@ log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 # The plugin's own CSS/JS (gallery behaviour), published at assets/mplat/ and added to every page.
 STATIC_DIR = Path(__file__).parent / "gallery" / "static"
 STATIC_URL = "assets/mplat"
+# marimo runs the notebook at build time in this environment (its sandbox wants a download; NOTES §1).
+PRECOMPUTE_OPTIONS = ("--execute", "--no-sandbox")
 
 
 class GalleryPlugin(BasePlugin[GalleryConfig]):
@@ -72,6 +75,13 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             strict=opts.strict,
             thumbnails_browser=opts.thumbnails_browser or None,
             app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
+            export_options=("--mode", "run", *(PRECOMPUTE_OPTIONS if opts.precompute_outputs else ())),
+            app=self._app(config),
+        )
+
+    def _app(self, config: MkDocsConfig) -> pwa.AppIdentity:
+        return pwa.AppIdentity(
+            name=config.site_name, short_name=config.site_name, description=config.site_description or ""
         )
 
     # Runs before MkDocs cleans site/: if anything fails here, the previous site stays intact.
@@ -111,6 +121,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             write_site(self.prepared, site_dir)
         except GalleryError as exc:
             raise PluginError(f"mplat-gallery: {exc}") from exc
+        pwa.write_install_files(site_dir, self._app(config))  # before the offline manifest lists the site
         report = self.prepared.report
         t = report.timings
         log.info(
@@ -124,6 +135,13 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
                 write_offline(OfflineRequest(site_dir, site_name=config.site_name))
             except GalleryError as exc:
                 raise PluginError(f"mplat-gallery: {exc}") from exc
+
+    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str:  # type: ignore[no-untyped-def]
+        if not self.config.enabled:
+            return output
+        # The manifest and Apple web-app tags on every page, so any page can be added to the home screen.
+        root = get_relative_url(".", page.url) + "/"
+        return pwa.add_head_tags(output, root, self._app(config))
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
         if self.config.enabled:

@@ -21,6 +21,7 @@ from .discover import discover
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
 from .model import BuildReport, BuildTimings, Notebook
+from .pwa import AppIdentity, app_page_transform
 from .runtime import RuntimeBundle, RuntimeRequest, resolve_runtime, write_runtime
 from .thumbnails import ThumbnailJob, make_thumbnails
 
@@ -45,6 +46,7 @@ class GalleryRequest:
     thumbnails_browser: str | None = "/usr/bin/chromium"  # None: generated cards only
     export_options: tuple[str, ...] = ("--mode", "run")
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
+    app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
 
 
 @dataclass
@@ -164,12 +166,13 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
 def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     request = prepared.request
     head = app_head(request.app_page)
+    install_and_gate = app_page_transform(request.app)  # install tags; Save-Data/slow-link gate
     write_apps(
         prepared.exports,
         site_dir / APPS_DIR,
         runtime_url=f"../{RUNTIME_DIR}/",
         mathjax_source=request.mathjax_file,
-        transform_html=lambda slug, html: brand_app_html(html, head),
+        transform_html=lambda slug, html: install_and_gate(slug, brand_app_html(html, head)),
     )
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)
     if request.data_dir is not None and request.data_dir.is_dir():

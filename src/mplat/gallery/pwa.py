@@ -121,7 +121,7 @@ def write_install_files(site_dir: Path, app: AppIdentity) -> list[Path]:
     """Write the manifest and every icon into `site_dir`; returns the written files."""
     written: list[Path] = []
     for icon in (*ICONS, APPLE_ICON):
-        padding = 0.1 if icon.purpose == "maskable" else 0.0
+        padding = 0.15 if icon.purpose == "maskable" else 0.0  # maskable: inside the 80 % safe circle
         target = site_dir / icon.path
         target.parent.mkdir(parents=True, exist_ok=True)
         draw_mark(icon.size, padding=padding, rounded=icon.rounded).save(target, "PNG", optimize=True)

@@ -22,13 +22,19 @@
   var released = !meteredOrSlow() || accepted();
   root.setAttribute("data-mplat-gate", released ? "open" : "waiting");
 
-  // data-mplat-kernel="ready" once Python has booted (marimo's "initialized" message): pre-computed
-  // outputs and sliders are on screen long before, so tests and benchmarks need this signal.
+  // data-mplat-kernel: held → booting → started (Python is up) → ready (the notebook's first run is
+  // done: the page is interactive). Pre-computed outputs and sliders are on screen long before, so tests
+  // and benchmarks wait for "ready".
   function watchKernel(worker) {
     worker.addEventListener("message", function (event) {
       var d = event.data;
       var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
-      if (message && message.id === "initialized") root.setAttribute("data-mplat-kernel", "ready");
+      if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
+      if (message.id === "initialized") root.setAttribute("data-mplat-kernel", "started");
+      var text = message.id === "kernelMessage" && message.payload && message.payload.message;
+      if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) {
+        root.setAttribute("data-mplat-kernel", "ready");
+      }
     });
   }
 
