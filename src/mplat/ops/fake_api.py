@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import math
 import secrets
@@ -39,6 +40,11 @@ class Knobs:
     grid_records: int = 48
     page_size: int = 20
     meter_rows: int = 96
+
+
+@functools.cache  # every page request slices the same list: build it once per size
+def _grid_price_records(count: int) -> tuple[dict[str, Any], ...]:
+    return tuple(grid_price_records(count))
 
 
 def grid_price_records(count: int) -> list[dict[str, Any]]:
@@ -162,7 +168,7 @@ class FakeApi:
 
     @staticmethod
     def _grid_page(query: dict[str, list[str]], knobs: Knobs) -> bytes:
-        records = grid_price_records(knobs.grid_records)
+        records = _grid_price_records(knobs.grid_records)
         offset = int(query.get("cursor", ["c0"])[0].lstrip("c") or 0)
         page = records[offset : offset + knobs.page_size]
         following = offset + knobs.page_size
