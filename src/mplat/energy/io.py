@@ -8,7 +8,6 @@ runtime routes through the browser (pyodide-http), so the same call works in bot
 from __future__ import annotations
 
 import gzip
-import urllib.request
 from os import PathLike
 from pathlib import Path
 
@@ -21,6 +20,8 @@ def read_bytes(location: str | PathLike[str]) -> bytes:
     """The file's content; `.gz` files are decompressed. Raises OSError when it cannot be read."""
     text = str(location)
     if _is_url(text):
+        import urllib.request  # here, not at the top: it pulls in http/ssl/email (~0.1 s CPython, more in WASM)
+
         with urllib.request.urlopen(text, timeout=60) as response:  # noqa: S310 (http(s) checked above)
             data = response.read()
     else:
