@@ -1,4 +1,4 @@
-"""`python -m infra {plan,apply,destroy,publish-site,rotate-key,revoke-key} --env ENV ...`
+"""`python -m infra {plan,apply,destroy,publish-site,rotate-key,revoke-key,cost,wake} --env ENV ...`
 
 Exit codes: 0 = done / nothing to change; 2 = `plan` found pending changes (or apply/destroy needs --yes);
 1 = error (bad config, AWS error, refused destroy). Output lists resources and attribute names, never values.
@@ -115,14 +115,25 @@ def plan_cmd(env: str, only: str | None, envs_dir: Path, chalice_config: Path) -
 @_env
 @_only
 @_yes
+@click.option(
+    "--rotate-oidc-secret",
+    is_flag=True,
+    help="Also send the Okta client secret now in Secrets Manager to the ALB (AWS never returns it to compare).",
+)
 @_envs_dir
 @_chalice
-def apply_cmd(env: str, only: str | None, yes: bool, envs_dir: Path, chalice_config: Path) -> None:
+def apply_cmd(
+    env: str, only: str | None, yes: bool, rotate_oidc_secret: bool, envs_dir: Path, chalice_config: Path
+) -> None:
     """Converge the account to the env config (safe to re-run)."""
 
     def body() -> int:
         ctx = make_context(env, envs_dir, chalice_config)
         actions = engine.plan(ctx, select(only))
+        if rotate_oidc_secret:
+            from infra.services import compute
+
+            actions += compute.rotate_oidc_secret_actions(ctx)
         if not actions:
             click.echo(f"No changes: {env} is up to date.")
             return EXIT_OK
@@ -249,6 +260,39 @@ _key_command(
     "Delete every access key of an on-prem device (it is denied everything until rotate-key).",
     _revoke,
 )
+
+
+@cli.command("cost")
+@_env
+@click.option(
+    "--account-id", default=None, help="Account id for bucket names (default: ask STS, else a placeholder)."
+)
+@_envs_dir
+def cost_cmd(env: str, account_id: str | None, envs_dir: Path) -> None:
+    """Monthly EUR estimate per resource: compute tier 24/7, on office hours, and off (no AWS calls needed)."""
+    from infra import cost
+
+    def body() -> int:
+        config = load_config(env, envs_dir)
+        account = account_id or cost.account_id_or_placeholder(config.project.region)
+        click.echo(cost.render(config, cost.estimate(config, account)))
+        return EXIT_OK
+
+    sys.exit(run_guarded(body))
+
+
+@cli.command("wake")
+@_env
+@_envs_dir
+def wake_cmd(env: str, envs_dir: Path) -> None:
+    """Start the marimo service now (outside office hours); the evening schedule scales it down again."""
+    from infra.services import compute
+
+    def body() -> int:
+        click.echo(compute.wake(make_context(env, envs_dir, CHALICE_CONFIG)))
+        return EXIT_OK
+
+    sys.exit(run_guarded(body))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,9 +5,33 @@ bottom to top). To add one: write `infra/services/<name>.py` exposing `NAME`, `p
 from __future__ import annotations
 
 from infra.engine import Service
-from infra.services import iam, outputs, secrets, site, storage
+from infra.services import (
+    compute,
+    dns,
+    efs,
+    iam,
+    monitoring,
+    network,
+    outputs,
+    schedule,
+    secrets,
+    site,
+    storage,
+)
 
-SERVICES: tuple[Service, ...] = (storage, iam, secrets, site, outputs)
+SERVICES: tuple[Service, ...] = (
+    storage,
+    iam,
+    secrets,
+    site,
+    outputs,
+    network,
+    efs,
+    dns,
+    compute,
+    schedule,
+    monitoring,
+)
 
 
 def select(only: str | None) -> tuple[Service, ...]:

@@ -17,6 +17,9 @@ if str(REPO_ROOT) not in sys.path:  # `infra/` is a top-level package run from t
     sys.path.insert(0, str(REPO_ROOT))
 
 ACCOUNT = "123456789012"
+# The services this folder's tests cover; the compute services (network, efs, dns, compute, ...) test
+# themselves, so a change there cannot break these tests and vice versa.
+CORE_SERVICES = "storage,iam,secrets,site,outputs"
 
 
 def moto_api(endpoint: str, path: str, body: bytes = b"") -> None:
@@ -69,13 +72,16 @@ def chalice_config(tmp_path: Path) -> Path:
 @pytest.fixture
 def infra(aws_env: str, capsys: pytest.CaptureFixture[str], chalice_config: Path) -> InfraRunner:
     """`infra("apply", "--env", "dev", "--yes")` → Run(code, out, err); plan/apply/destroy write the
-    Chalice stage into a temporary config.json, never the repo's."""
+    Chalice stage into a temporary config.json, never the repo's, and cover CORE_SERVICES unless the
+    call passes its own --only."""
     from infra.cli import main
 
     def run(*argv: str) -> Run:
         args = list(argv)
         if args[0] in ("plan", "apply", "destroy"):
             args += ["--chalice-config", str(chalice_config)]
+            if "--only" not in args:
+                args += ["--only", CORE_SERVICES]
         capsys.readouterr()
         code = main(args)
         captured = capsys.readouterr()
@@ -97,3 +103,51 @@ def iam(aws_env: str):
 @pytest.fixture
 def secretsmanager(aws_env: str):
     return boto3.client("secretsmanager", region_name="eu-central-1")
+
+
+def lint_policy(doc: dict, *, resource_policy: bool = False) -> list[str]:
+    """parliament's findings for one policy document, as "ISSUE: detail" strings (empty = clean)."""
+    _provide_pkg_resources()
+    import json as _json
+
+    import parliament
+
+    policy = parliament.analyze_policy_string(
+        _json.dumps(doc), ignore_private_auditors=True, include_community_auditors=False
+    )
+    return [f"{f.issue}: {f.detail}" for f in policy.findings]
+
+
+def _provide_pkg_resources() -> None:
+    """parliament 1.6 imports `pkg_resources` (gone from setuptools >= 81) only for `resource_filename`."""
+    try:
+        import pkg_resources  # noqa: F401
+    except ModuleNotFoundError:
+        import types
+
+        shim = types.ModuleType("pkg_resources")
+
+        def resource_filename(package: str, resource: str) -> str:
+            return str(Path(sys.modules[package].__file__).parent / resource)
+
+        shim.resource_filename = resource_filename  # type: ignore[attr-defined]
+        sys.modules["pkg_resources"] = shim
+
+
+@pytest.fixture
+def dev_site_policy(tmp_path: Path) -> dict:
+    """The dev site bucket policy (CloudFront OAC read + TLS-only), built without CloudFront."""
+    from infra.aws import Aws
+    from infra.config import load_config
+    from infra.engine import Context
+    from infra.services import site
+
+    class FixedAccount(Aws):
+        account_id = ACCOUNT
+
+    ctx = Context(
+        config=load_config("dev"), aws=FixedAccount("eu-central-1"), chalice_config=tmp_path / "c.json"
+    )
+    doc = site.bucket_policy(ctx, site.SiteNames.of(ctx), f"arn:aws:cloudfront::{ACCOUNT}:distribution/E1")
+    assert doc is not None
+    return doc
