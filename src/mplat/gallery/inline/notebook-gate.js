@@ -20,7 +20,21 @@
   var RealWorker = window.Worker;
   var held = [];
   var released = !meteredOrSlow() || accepted();
-  root.setAttribute("data-mplat-gate", released ? "open" : "waiting");
+
+  // Others wait for the gate too (the offline worker must not fetch this notebook's files while it is
+  // closed): the state is on <html data-mplat-gate> of this page and of a same-origin embedding page, and
+  // each change is announced as an "mplat:gate" event ({detail: {state}}) on both windows.
+  function announce(state) {
+    var windows = [window];
+    try {
+      if (window.parent !== window && window.parent.document) windows.push(window.parent);
+    } catch (e) { /* embedded by another origin */ }
+    windows.forEach(function (w) {
+      w.document.documentElement.setAttribute("data-mplat-gate", state);
+      w.dispatchEvent(new CustomEvent("mplat:gate", { detail: { state: state } }));
+    });
+  }
+  announce(released ? "open" : "waiting");
 
   // data-mplat-kernel: held → booting → started (Python is up) → ready (the notebook's first run is
   // done: the page is interactive). Pre-computed outputs and sliders are on screen long before, so tests
@@ -91,7 +105,7 @@
     if (released) return;
     released = true;
     try { sessionStorage.setItem(ACCEPTED_KEY, "1"); } catch (e) { /* private mode: ask again next time */ }
-    root.setAttribute("data-mplat-gate", "open");
+    announce("open");
     if (held.length) root.setAttribute("data-mplat-kernel", "booting");
     held.forEach(function (w) { w.start(); });
   }

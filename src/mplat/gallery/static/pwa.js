@@ -1,0 +1,167 @@
+/* The installable app, on every page of the site (design: docs/ipad.md).
+   - iOS Safari: a dismissible "Add to Home Screen" hint (iOS has no install prompt, and clears the storage of
+     sites not on the Home Screen after 7 days without a visit).
+   - /gallery/: when the browser is idle, fetch the Python runtime and marimo's page scripts so the first
+     notebook opened boots sooner (the service worker or the HTTP cache keeps them). Never on Save-Data or a
+     link slower than 4g: there the notebook pages ask before downloading (inline/notebook-gate.js). */
+(() => {
+  "use strict";
+  if (window.mplatPwa || !document.currentScript) return;
+
+  const SITE_ROOT = new URL("../../", document.currentScript.src); // this file is assets/mplat/pwa.js
+  const HINT_DISMISSED_KEY = "mplat-install-hint-dismissed";
+  const SLOW = ["slow-2g", "2g", "3g"];
+  // What marimo's worker loads before a notebook runs (their dependencies are added from the lockfile).
+  const RUNTIME_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"];
+  const BOOT_PACKAGES = ["micropip", "msgspec", "marimo-base", "pyodide-http", "docutils", "pygments", "jedi"];
+  const FETCHES_AT_ONCE = 3;
+  // Safari's Share symbol (a box with an arrow out of it), so the reader knows which button to look for.
+  const SHARE_ICON =
+    '<svg class="mplat-install-hint__share" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" ' +
+    'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">' +
+    '<path d="M12 3v12M8 7l4-4 4 4M7 10H5v11h14V10h-2"/></svg>';
+  const root = document.documentElement;
+
+  function meteredOrSlow() {
+    const c = navigator.connection;
+    return Boolean(c) && (c.saveData === true || SLOW.includes(c.effectiveType));
+  }
+
+  // Resolves when this page may download a notebook's runtime: at once on a fast link, otherwise once the
+  // reader pressed "Run interactive" (the notebook gate announces it with an "mplat:gate" event).
+  function downloadsAllowed() {
+    let accepted = false;
+    try { accepted = sessionStorage.getItem("mplat-run-interactive") === "1"; } catch (e) { /* no storage */ }
+    if (!meteredOrSlow() || accepted || root.getAttribute("data-mplat-gate") === "open") return Promise.resolve();
+    return new Promise((resolve) => {
+      const onGate = (event) => {
+        if (event.detail && event.detail.state === "open") {
+          window.removeEventListener("mplat:gate", onGate);
+          resolve();
+        }
+      };
+      window.addEventListener("mplat:gate", onGate);
+    });
+  }
+  window.mplatPwa = { downloadsAllowed };
+
+  /* ---- "Add to Home Screen" hint (iOS Safari only) ---- */
+
+  function isIosSafari() {
+    const ua = navigator.userAgent;
+    // iPadOS reports itself as a Mac: tell it apart by its touch screen.
+    const ios = /iPad|iPhone|iPod/.test(ua) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+    return ios && /Safari\//.test(ua) && !/CriOS|FxiOS|EdgiOS|OPiOS|GSA\//.test(ua);
+  }
+
+  function runningInstalled() {
+    return navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
+  }
+
+  function dismissed() {
+    try { return localStorage.getItem(HINT_DISMISSED_KEY) === "1"; } catch (e) { return false; }
+  }
+
+  function showInstallHint() {
+    if (!isIosSafari() || runningInstalled() || dismissed() || document.querySelector(".mplat-install-hint")) return;
+    const device = /iPhone|iPod/.test(navigator.userAgent) ? "iPhone" : "iPad";
+    const hint = document.createElement("aside");
+    hint.className = "mplat-install-hint";
+    hint.setAttribute("role", "region");
+    hint.setAttribute("aria-label", "Install this app");
+    hint.innerHTML =
+      '<p class="mplat-install-hint__text"><strong>Add these demos to your ' + device + "’s Home Screen:</strong> " +
+      "tap Share " + SHARE_ICON + ", then " +
+      "<em>Add to Home Screen</em>. They then open full screen and keep working offline — Safari deletes the " +
+      "offline copy of sites that are not on the Home Screen after 7 days without a visit.</p>" +
+      '<button type="button" class="mplat-install-hint__close">Dismiss</button>';
+    hint.querySelector("button").addEventListener("click", () => {
+      try { localStorage.setItem(HINT_DISMISSED_KEY, "1"); } catch (e) { /* private mode: hide for now */ }
+      hint.remove();
+    });
+    document.body.appendChild(hint);
+  }
+
+  /* ---- idle pre-warm on /gallery/ ---- */
+
+  function bootClosure(packages) {
+    const seen = new Set();
+    const visit = (name) => {
+      if (seen.has(name) || !packages[name]) return;
+      seen.add(name);
+      (packages[name].depends || []).forEach(visit);
+    };
+    BOOT_PACKAGES.forEach(visit);
+    return [...seen].map((name) => new URL("runtime/" + packages[name].file_name, SITE_ROOT).href);
+  }
+
+  // marimo's page scripts, styles and fonts a notebook page loads first (the same for every notebook).
+  async function frontendFiles() {
+    const index = await (await fetch(new URL("gallery.json", SITE_ROOT))).json();
+    if (!index.notebooks || !index.notebooks.length) return [];
+    const appUrl = new URL(index.notebooks[0].app_url, SITE_ROOT);
+    const html = await (await fetch(appUrl)).text();
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const refs = [
+      ...[...doc.querySelectorAll("script[type=module][src]")].map((e) => e.getAttribute("src")),
+      ...[...doc.querySelectorAll("link[rel=modulepreload], link[rel=stylesheet], link[rel=preload]")].map((e) =>
+        e.getAttribute("href")
+      ),
+    ];
+    return refs.filter(Boolean).map((ref) => new URL(ref, appUrl).href);
+  }
+
+  async function fetchAll(urls) {
+    const queue = [...new Set(urls)];
+    let failed = 0;
+    const worker = async () => {
+      while (queue.length) {
+        const url = queue.shift();
+        try {
+          const response = await fetch(url, { priority: "low" });
+          await response.arrayBuffer(); // read to the end, so the whole file is cached
+          if (!response.ok) failed += 1;
+        } catch (e) {
+          failed += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: FETCHES_AT_ONCE }, worker));
+    return failed;
+  }
+
+  async function prewarm() {
+    root.setAttribute("data-mplat-prewarm", "running");
+    try {
+      const lock = await (await fetch(new URL("runtime/pyodide-lock.json", SITE_ROOT))).json();
+      const urls = RUNTIME_CORE.map((file) => new URL("runtime/" + file, SITE_ROOT).href);
+      urls.push(...bootClosure(lock.packages || {}), ...(await frontendFiles()));
+      const failed = await fetchAll(urls);
+      root.setAttribute("data-mplat-prewarm", failed ? "incomplete" : "done");
+    } catch (e) {
+      root.setAttribute("data-mplat-prewarm", "failed");
+    }
+  }
+
+  function schedulePrewarm() {
+    if (!document.querySelector(".mplat-cards") || root.hasAttribute("data-mplat-prewarm")) return;
+    if (meteredOrSlow()) {
+      root.setAttribute("data-mplat-prewarm", "skipped");
+      return;
+    }
+    root.setAttribute("data-mplat-prewarm", "scheduled");
+    const whenIdle = window.requestIdleCallback || ((fn) => setTimeout(fn, 2000));
+    const start = () => whenIdle(prewarm, { timeout: 10000 });
+    if (document.readyState === "complete") start();
+    else window.addEventListener("load", start, { once: true });
+  }
+
+  function init() {
+    showInstallHint();
+    schedulePrewarm();
+  }
+  // Material's instant navigation swaps pages without a load event: re-run on each page.
+  if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
+  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
