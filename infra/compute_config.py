@@ -41,7 +41,7 @@ class NetworkSettings:
     # A NAT gateway costs ~EUR 35/month on its own: off by default, tasks then run in public subnets with a
     # public IP behind a security group that admits only the ALB.
     nat_gateway: bool
-    # Secrets Manager, ECR and Logs endpoints in the private subnets (~EUR 9/month each for two AZs).
+    # Secrets Manager, ECR (api, dkr) and Logs endpoints in the private subnets (~EUR 15/month each, two AZs).
     interface_endpoints: bool
 
     @property
@@ -92,6 +92,7 @@ class ComputeSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class MonitoringSettings:
+    enabled: bool
     alarm_emails: tuple[str, ...]
     budget_eur: int
     budget_warning_eur: int
@@ -219,6 +220,7 @@ def compute_section(config: EnvConfig) -> ComputeSettings:
 def monitoring_settings(config: EnvConfig) -> MonitoringSettings:
     r = config.section("monitoring")
     settings = MonitoringSettings(
+        enabled=r.bool("enabled", True),
         alarm_emails=r.str_list("alarm_emails", (), pattern=_EMAIL),
         budget_eur=r.int("budget_eur", 50, minimum=1),
         budget_warning_eur=r.int("budget_warning_eur", 40, minimum=1),
