@@ -20,7 +20,12 @@ def _first(params: Mapping[str, object], name: str) -> str | None:
 
 
 def number(
-    params: Mapping[str, object], name: str, default: float, low: float, high: float, step: float | None = None
+    params: Mapping[str, object],
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    step: float | None = None,
 ) -> float:
     """`params[name]` as a number in [low, high] on the slider's step grid, or `default`."""
     text = _first(params, name)
