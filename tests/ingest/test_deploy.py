@@ -42,9 +42,13 @@ def test_chalice_deploy_against_local_stack(aws_env, repo_root, tmp_path):
     ]
     assert functions["mplat-local-ingest_grid_prices"]["Role"].endswith("/mplat-local-iam-ingest-lambda-role")
     assert functions["mplat-local-transform_raw"]["Role"].endswith("/mplat-local-iam-transform-lambda-role")
-    assert (
-        functions["mplat-local-transform_raw"]["Handler"] == "chalicelib.blueprints.transform.transform_raw"
-    )
+    # Lambda resolves "<module>.<attribute>": the generated handlers are attributes of their blueprint module
+    handlers = {name: f["Handler"] for name, f in functions.items()}
+    assert handlers == {
+        "mplat-local-ingest_grid_prices": "chalicelib.blueprints.ingest.ingest_grid_prices",
+        "mplat-local-ingest_meter_readings": "chalicelib.blueprints.ingest.ingest_meter_readings",
+        "mplat-local-transform_raw": "chalicelib.blueprints.transform.transform_raw",
+    }
     assert functions["mplat-local-ingest_grid_prices"]["Environment"]["Variables"]["RAW_BUCKET"] == RAW
 
     events = boto3.client("events")
@@ -94,3 +98,18 @@ def test_chalice_package_terraform_offline(repo_root, tmp_path):
     assert "app.py" in names and "chalicelib/sources/grid_prices.py" in names
     assert not [n for n in names if n.startswith(("pandas", "numpy"))]
     assert (tmp_path / "out" / "deployment.zip").stat().st_size < ZIP_LIMIT
+
+    # like the Lambda runtime: unpacked zip, no .chalice/, stage variables set; every handler string resolves
+    unpacked = tmp_path / "lambda"
+    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as archive:
+        archive.extractall(unpacked)
+    handlers = [
+        resources["aws_lambda_function"][name]["handler"] for name in resources["aws_lambda_function"]
+    ]
+    check = "import importlib, sys\nfor h in sys.argv[1:]:\n    m, f = h.rsplit('.', 1)\n    assert callable(getattr(importlib.import_module(m), f)), h"
+    lambda_env = {**env, **stage_config(role_arn("ingest"), role_arn("transform"))["environment_variables"]}
+    run(
+        [sys.executable, "-c", check, *handlers],
+        cwd=unpacked,
+        env={**lambda_env, "PYTHONPATH": str(unpacked)},
+    )
