@@ -130,8 +130,9 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
-    region = local_config().get("project", {}).get("region", "eu-central-1")
-    sources = local_config().get("ingestion", {}).get("sources", [])
+    config = local_config()
+    region = config.get("project", {}).get("region", "eu-central-1")
+    sources = config.get("ingestion", {}).get("sources", [])
     chalice_config = chalice_stage.app_dir() / ".chalice" / "config.json"
 
     ensure_free(port_moto, "--port-moto")
