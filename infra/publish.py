@@ -156,8 +156,14 @@ class PublishReport:
 
 @dataclass(frozen=True)
 class Remote:
+    """What the bucket holds for one key: the sha256 from its metadata, its version and ETag."""
+
     sha256: str | None
     version_id: str | None
+    etag: str | None = None
+
+    def record(self) -> dict[str, str | None]:
+        return {"sha256": self.sha256, "version_id": self.version_id, "etag": self.etag}
 
 
 class Site:
@@ -172,10 +178,13 @@ class Site:
                 f"site bucket {self.bucket} does not exist: run `python -m infra apply --env {ctx.env}`"
             )
 
-    def keys(self) -> set[str]:
-        found: set[str] = set()
+    def listing(self) -> dict[str, str]:
+        """Every published key with its current ETag (publish-site's own records excluded)."""
+        found: dict[str, str] = {}
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
-            found |= {o["Key"] for o in page.get("Contents", []) if not o["Key"].startswith(STATE_PREFIX)}
+            for item in page.get("Contents", []):
+                if not item["Key"].startswith(STATE_PREFIX):
+                    found[item["Key"]] = item["ETag"]
         return found
 
     def head(self, key: str) -> Remote:
@@ -185,14 +194,23 @@ class Site:
             if missing(exc, "NoSuchKey", "NotFound"):
                 return Remote(None, None)
             raise
-        return Remote(found.get("Metadata", {}).get("sha256"), found.get("VersionId"))
+        return Remote(found.get("Metadata", {}).get("sha256"), found.get("VersionId"), found.get("ETag"))
 
-    def heads(self, keys: Iterable[str]) -> dict[str, Remote]:
-        keys = list(keys)
-        with ThreadPoolExecutor(WORKERS) as pool:
-            return dict(zip(keys, pool.map(self.head, keys), strict=True))
+    def state(self, listing: dict[str, str], keys: Iterable[str], last: dict[str, Any]) -> dict[str, Remote]:
+        """sha256 and version of each existing key. The last build's record answers while the object's
+        ETag is still the one recorded at upload (nobody replaced it since); otherwise the object's
+        metadata is read — it is the source of truth."""
+        known: dict[str, Remote] = {}
+        unknown: list[str] = []
+        for key in keys:
+            record = last.get(key) or {}
+            if record.get("etag") and record["etag"] == listing.get(key):
+                known[key] = Remote(record["sha256"], record.get("version_id"), record["etag"])
+            else:
+                unknown.append(key)
+        return known | dict(zip(unknown, _in_parallel(self.head, unknown), strict=True))
 
-    def upload(self, file: LocalFile) -> str | None:
+    def upload(self, file: LocalFile) -> Remote:
         with file.path.open("rb") as body:
             response = self.s3.put_object(
                 Bucket=self.bucket,
@@ -202,9 +220,9 @@ class Site:
                 CacheControl=cache_control(file.key),
                 Metadata={"sha256": file.sha256},
             )
-        return response.get("VersionId")
+        return Remote(file.sha256, response.get("VersionId"), response.get("ETag"))
 
-    def restore(self, key: str, version_id: str) -> str | None:
+    def restore(self, key: str, version_id: str, sha256: str) -> Remote:
         """Make an old version current again (metadata, type and cache headers come with it)."""
         response = self.s3.copy_object(
             Bucket=self.bucket,
@@ -212,7 +230,7 @@ class Site:
             CopySource={"Bucket": self.bucket, "Key": key, "VersionId": version_id},
             MetadataDirective="COPY",
         )
-        return response.get("VersionId")
+        return Remote(sha256, response.get("VersionId"), response["CopyObjectResult"].get("ETag"))
 
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
@@ -249,7 +267,7 @@ def _stamp(now: dt.datetime) -> str:
 
 def _prune(
     site: Site, remote_keys: set[str], builds: list[dict[str, Any]], now: dt.datetime, grace_days: int
-):
+) -> tuple[int, int]:
     """Delete files no build needs any more; a build superseded within the grace period still needs its own."""
     current = set(builds[0]["files"])
     horizon = now - dt.timedelta(days=grace_days)
@@ -288,44 +306,35 @@ def _supersede(builds: list[dict[str, Any]], new: dict[str, Any], now: dt.dateti
 # Commands
 
 
+def _upload_in_order(site: Site, files: list[LocalFile]) -> dict[str, Remote]:
+    """Chunks and assets first, entry points (pages, sw.js, manifests) last."""
+    assets = sorted((f for f in files if not is_entry(f.key)), key=lambda f: f.key)
+    entries = sorted((f for f in files if is_entry(f.key)), key=lambda f: f.key)
+    done = dict(zip([f.key for f in assets], _in_parallel(site.upload, assets), strict=True))
+    return done | dict(zip([f.key for f in entries], _in_parallel(site.upload, entries), strict=True))
+
+
 def publish(
     ctx: Context, site_dir: Path, *, grace_days: int, now: dt.datetime | None = None
 ) -> PublishReport:
     now = now or dt.datetime.now(dt.UTC)
     site = Site(ctx)
     local = scan(site_dir)
-    remote_keys = site.keys()
-    remote = site.heads(sorted(remote_keys & set(local)))
-    changed = [f for k, f in local.items() if remote.get(k, Remote(None, None)).sha256 != f.sha256]
-    # Chunks and assets first, entry points (pages, sw.js, manifests) last.
-    changed.sort(key=lambda f: (is_entry(f.key), f.key))
-    assets = [f for f in changed if not is_entry(f.key)]
-    entries = [f for f in changed if is_entry(f.key)]
-    versions = dict(zip([f.key for f in assets], _in_parallel(site.upload, assets), strict=True))
-    versions |= dict(zip([f.key for f in entries], _in_parallel(site.upload, entries), strict=True))
-
-    build_id = _stamp(now)
-    files = {
-        key: {
-            "sha256": f.sha256,
-            "version_id": versions.get(key, remote.get(key, Remote(None, None)).version_id),
-        }
-        for key, f in sorted(local.items())
-    }
+    listing = site.listing()
     builds = site.history()
+    remote = site.state(listing, sorted(set(listing) & set(local)), builds[0]["files"] if builds else {})
+    changed = [f for k, f in local.items() if k not in remote or remote[k].sha256 != f.sha256]
+    uploaded = _upload_in_order(site, changed)
+
+    files = {key: (uploaded.get(key) or remote[key]).record() for key in sorted(local)}
     if not changed and builds and builds[0]["files"] == files:
-        kept, pruned = _prune(site, remote_keys, builds, now, grace_days)
+        kept, pruned = _prune(site, set(listing), builds, now, grace_days)
         return PublishReport(builds[0]["id"], 0, len(local), kept, pruned, None)
-    new = {
-        "id": build_id,
-        "source": build_id,
-        "published_at": now.isoformat(),
-        "superseded_at": None,
-        "files": files,
-    }
-    builds = _supersede(builds, new, now)
+    build_id = _stamp(now)
+    new = {"id": build_id, "source": build_id, "published_at": now.isoformat(), "superseded_at": None}
+    builds = _supersede(builds, {**new, "files": files}, now)
     site.save_history(builds)
-    kept, pruned = _prune(site, remote_keys | set(local), builds, now, grace_days)
+    kept, pruned = _prune(site, set(listing) | set(local), builds, now, grace_days)
     invalidation = _invalidate(ctx, build_id) if changed or pruned else None
     return PublishReport(build_id, len(changed), len(local) - len(changed), kept, pruned, invalidation)
 
@@ -344,30 +353,27 @@ def rollback(ctx: Context, *, grace_days: int, now: dt.datetime | None = None) -
     if target is None:
         raise ValueError(f"no earlier build to roll back to (kept: {', '.join(b['id'] for b in builds)})")
 
-    remote = site.heads(sorted(target["files"]))
-    todo = [(k, f) for k, f in sorted(target["files"].items()) if remote[k].sha256 != f["sha256"]]
-    todo.sort(key=lambda item: (is_entry(item[0]), item[0]))
+    listing = site.listing()
+    wanted = target["files"]
+    remote = site.state(listing, sorted(set(wanted) & set(listing)), current["files"])
+    todo = sorted(k for k, f in wanted.items() if k not in remote or remote[k].sha256 != f["sha256"])
 
-    def restore(item: tuple[str, dict[str, str]]) -> str | None:
-        key, file = item
+    def restore(key: str) -> Remote:
         try:
-            return site.restore(key, file["version_id"])
+            return site.restore(key, wanted[key]["version_id"], wanted[key]["sha256"])
         except ClientError as exc:
             raise ValueError(
                 f"cannot restore {key} of build {target['id']}: its version is gone ({exc}); "
                 "publish that build again from its sources instead"
             ) from exc
 
-    assets = [t for t in todo if not is_entry(t[0])]
-    entries = [t for t in todo if is_entry(t[0])]
-    restored = dict(zip([k for k, _ in assets], _in_parallel(restore, assets), strict=True))
-    restored |= dict(zip([k for k, _ in entries], _in_parallel(restore, entries), strict=True))
+    assets = [k for k in todo if not is_entry(k)]
+    entries = [k for k in todo if is_entry(k)]
+    restored = dict(zip(assets, _in_parallel(restore, assets), strict=True))
+    restored |= dict(zip(entries, _in_parallel(restore, entries), strict=True))
 
     build_id = _stamp(now)
-    files = {
-        key: {"sha256": f["sha256"], "version_id": restored.get(key, remote[key].version_id)}
-        for key, f in target["files"].items()
-    }
+    files = {key: (restored.get(key) or remote[key]).record() for key in sorted(wanted)}
     current["rolled_back"] = True
     new = {
         "id": build_id,
@@ -379,7 +385,7 @@ def rollback(ctx: Context, *, grace_days: int, now: dt.datetime | None = None) -
     }
     builds = _supersede(builds, new, now)
     site.save_history(builds)
-    kept, pruned = _prune(site, site.keys(), builds, now, grace_days)
+    kept, pruned = _prune(site, set(site.listing()), builds, now, grace_days)
     invalidation = _invalidate(ctx, build_id)
     return PublishReport(
         build_id, len(todo), len(files) - len(todo), kept, pruned, invalidation, rollback_to=target["id"]

@@ -115,6 +115,15 @@ def test_publishing_again_uploads_nothing_and_a_change_uploads_only_that_file(si
     assert [k for k in after if after[k] != before[k]] == ["index.html"]
 
 
+def test_an_object_replaced_behind_publishs_back_is_uploaded_again(site_bucket, infra, site_dir, s3):
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+    s3.put_object(Bucket=site_bucket, Key="gallery.json", Body=b"[tampered]", ContentType="text/plain")
+    repaired = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert "1 uploaded, 12 unchanged" in repaired.out
+    assert body(site_bucket, "gallery.json") == "[]"
+    assert objects(site_bucket)["gallery.json"]["ContentType"] == "application/json"
+
+
 def test_removed_files_survive_the_grace_period_then_are_pruned(site_bucket, infra, site_dir):
     assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
     (site_dir / "apps/assets/lazy-plot-Q9w8E7r6.js").unlink()
