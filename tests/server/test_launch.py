@@ -110,7 +110,9 @@ def test_token_mode_server_asks_for_the_token_and_never_logs_it(tmp_path: Path, 
     env = server_environment(moto_server, {"MARIMO_TOKEN_PASSWORD": "hunter22", "SCRATCH_DIR": str(tmp_path)})
     opener = urllib.request.build_opener(NoRedirect)
     with serve(env, tmp_path, "--auth", "token") as running:
-        assert opener.open(f"{running.url}/health", timeout=10).status == 200  # the ALB/ECS check needs no token
+        assert (
+            opener.open(f"{running.url}/health", timeout=10).status == 200
+        )  # the ALB/ECS check needs no token
         refused = _status(opener, f"{running.url}/")
         accepted = _status(opener, f"{running.url}/?access_token=hunter22")
         wrong = _status(opener, f"{running.url}/?access_token=wrong")
