@@ -3,6 +3,7 @@ and the sample-data script."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -148,13 +149,13 @@ def test_upload_sample_data_puts_epw_files(stack, repo_root, shared_data):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+    shipped = {
+        p.name.removesuffix(".gz"): gzip.decompress(p.read_bytes())
+        for p in (repo_root / "data" / "examples").glob("*.epw.gz")
+    }
+    expected = shipped or {p.name: p.read_bytes() for p in (shared_data / "weather").glob("*.epw")}
     keys = stack.raw_keys("onprem/sample/weather/")
-    assert keys, result.stdout
-    assert all(key.endswith(".epw") for key in keys)
-    reference = {p.name: p.read_bytes() for p in (shared_data / "weather").glob("*.epw")}
+    assert sorted(keys) == sorted(f"onprem/sample/weather/{name}" for name in expected), result.stdout
     for key in keys:
-        name = key.rsplit("/", 1)[1]
         body = boto3.client("s3").get_object(Bucket=RAW, Key=key)["Body"].read()
-        if name in reference:
-            assert body == reference[name]
-        assert body.startswith(b"LOCATION,")
+        assert body == expected[key.rsplit("/", 1)[1]] and body.startswith(b"LOCATION,")
