@@ -2,7 +2,7 @@
 
 Ingests both example sources with `mplat ingest run`, counts them with `mplat transform backfill` (what the S3
 trigger does in AWS), and checks the pipeline status page shows exactly what is in the raw bucket; then the
-weather notebook goes from demo data to a real EPW file uploaded to the raw bucket.
+weather notebook goes from demo data to the EPW files `scripts/upload-sample-data` puts in the raw bucket.
 """
 
 from __future__ import annotations
@@ -142,15 +142,12 @@ def test_pipeline_status_shows_what_was_ingested(
         assert row.locator('td[data-field="failures"]').inner_text() == "0"
 
 
-def _upload_sample_weather(dev_stack: DevStack, repo_root: Path) -> list[str]:
-    """Put the shipped sample EPW files under onprem/sample/weather/ (the contract's sample layout)."""
-    s3 = dev_stack.s3()
-    keys = []
-    for sample in sorted((repo_root / "data" / "examples").glob("*.epw.gz")):
-        key = f"onprem/sample/weather/{sample.name}"
-        s3.put_object(Bucket=dev_stack.raw_bucket, Key=key, Body=sample.read_bytes())
-        keys.append(key)
-    return keys
+def _monthly_ghi(epw_text: str) -> list[float]:
+    """Reference: monthly global horizontal irradiation (kWh/m²) read with the csv module."""
+    totals = [0.0] * 12
+    for row in list(csv.reader(io.StringIO(epw_text)))[8:]:
+        totals[int(row[1]) - 1] += float(row[13]) / 1000
+    return totals
 
 
 def test_weather_processing_goes_from_demo_to_the_uploaded_file(
@@ -160,8 +157,17 @@ def test_weather_processing_goes_from_demo_to_the_uploaded_file(
     page.get_by_text("Monthly statistics").first.wait_for()
     page.get_by_text("Using demo data").first.wait_for()
 
-    keys = _upload_sample_weather(dev_stack, repo_root)
-    assert keys, "data/examples/ ships no sample EPW"
+    upload = subprocess.run(
+        [str(repo_root / "scripts" / "upload-sample-data"), "--env", "local"],
+        env={**dev_stack.env, "MPLAT_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert upload.returncode == 0, upload.stderr
+    listing = dev_stack.s3().list_objects_v2(Bucket=dev_stack.raw_bucket, Prefix="onprem/sample/weather/")
+    keys = sorted(item["Key"] for item in listing.get("Contents", []))
+    assert keys, upload.stdout
 
     page.goto(f"{stack_server.url}/?file=weather_processing.py")
     page.get_by_text("Saved to derived").first.wait_for()
