@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shlex
 import shutil
@@ -162,3 +163,43 @@ def test_serve_script_refuses_bad_settings(args: list[str], message: str) -> Non
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_image_has_every_package_its_code_imports() -> None:
+    """Code copied into the image imports only the stdlib, the base image's marimo, requirements.txt and
+    the parts of mplat the image copies (so a notebook cannot break in the image while passing here)."""
+    requirements = {
+        line.split("==")[0].strip().lower().replace("-", "_")
+        for line in (REPO_ROOT / "docker" / "marimo" / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    available = set(sys.stdlib_module_names) | requirements | {"marimo", "botocore", "mplat"}
+    copied = [REPO_ROOT / source for source, _ in copies()]
+    code = [
+        path
+        for source in copied
+        for path in ([source] if source.is_file() else sorted(source.rglob("*.py")))
+        if path.suffix == ".py"
+    ]
+    assert any(path.parent.name == "analysis" for path in code)
+    for path in code:
+        missing = _top_level_imports(path) - available
+        assert not missing, f"{path.relative_to(REPO_ROOT)} imports {missing}: add them to requirements.txt"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mplat."):
+                module = REPO_ROOT / "src" / Path(*node.module.split("."))
+                assert any(
+                    module.with_suffix(".py").is_relative_to(source) or module.is_relative_to(source)
+                    for source in copied
+                ), f"{path.relative_to(REPO_ROOT)} imports {node.module}, which the image does not copy"

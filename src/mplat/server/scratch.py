@@ -76,7 +76,7 @@ class ScratchSpace:
                 f"({human_bytes(used)} used): delete files you no longer need first"
             )
 
-    def stage(self, name: str, size: int, write: Callable[[BinaryIO], None]) -> Path:
+    def stage(self, name: str, size: int, write: Callable[[BinaryIO], object]) -> Path:
         """Check room for `size` bytes, let `write` fill a temporary file, then move it into place."""
         target = self.path_for(name)
         self.ensure_room(size, replacing=name)
