@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -15,23 +17,31 @@ from .conftest import DERIVED, RAW, SOURCES, copy_app
 from .test_cli import MPLAT
 
 
-def read_until_ready(process: subprocess.Popen[str], timeout: float = 90) -> dict[str, str]:
+def read_until_ready(process: subprocess.Popen[str], timeout: float = 300) -> dict[str, str]:
+    """Collect the `export` lines up to `ready` (generous timeout: infra apply is slow on a busy machine)."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.strip())
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
     exports: dict[str, str] = {}
     deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(
-                f"mplat dev up exited early: {process.wait()}; stderr: {process.stderr.read()}"
-            )
-        line = line.strip()
+    while True:
+        try:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError("mplat dev up did not print `ready` in time") from None
+        if line is None:
+            raise AssertionError(f"mplat dev up exited early ({process.wait()}): {process.stderr.read()}")
         if line == "ready":
             return exports
         assert line.startswith("export "), line  # stdout holds only the environment, then `ready`
         name, value = line.removeprefix("export ").split("=", 1)
         exports[name] = value
-    raise AssertionError("mplat dev up did not print `ready` in time")
 
 
 def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path):
