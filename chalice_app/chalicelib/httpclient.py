@@ -65,6 +65,24 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now)
 
 
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only within the same scheme/host/port: urllib would forward our API-key and
+    Authorization headers to any other host a redirect names."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        old, new = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+        if (old.scheme, old.hostname, old.port) != (new.scheme, new.hostname, new.port):
+            raise FetchError(
+                f"GET {_safe_url(req.full_url)} redirected to another origin ({_safe_url(newurl)}); "
+                "refused so credentials stay with the API: put the final URL in the secret",
+                attempts=1,
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+
+
 @dataclass
 class HttpClient:
     policy: HttpPolicy
@@ -116,7 +134,7 @@ class HttpClient:
         request = urllib.request.Request(url, headers=headers, method="GET")
         cap = self.policy.max_response_bytes
         try:
-            with urllib.request.urlopen(request, timeout=self.policy.timeout_seconds) as response:
+            with _OPENER.open(request, timeout=self.policy.timeout_seconds) as response:
                 response_headers = {k.lower(): v for k, v in response.headers.items()}
                 declared = response_headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > cap:

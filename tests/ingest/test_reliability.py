@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from chalice.test import Client
 
+from mplat.ops.fake_api import FakeApi
+
 from .test_sources import invoke_ingest
 
 CSV_PATH = "/meter-readings.csv"
@@ -95,3 +97,12 @@ def test_timeouts_are_retried_then_fail(app_module, chalicelib, with_secrets, st
     with pytest.raises(Exception, match=r"failed after 2 attempts: timeout"):
         run_ingest("meter_readings", Settings.from_environ(), sleep=lambda s: None)
     assert stack.raw_keys() == [] and only_failure(stack, "meter_readings")["attempts"] == 2
+
+
+def test_redirect_to_another_origin_is_refused(client, with_secrets, stack):
+    with FakeApi() as elsewhere:  # a different port is a different origin
+        with_secrets.set_knobs(redirect_to=f"{elsewhere.base_url}/grid-prices")
+        with pytest.raises(Exception, match=r"redirected to another origin"):
+            invoke_ingest(client, "grid_prices")
+        assert elsewhere.requests == []  # the API key never reached the other server
+    assert stack.raw_keys() == []

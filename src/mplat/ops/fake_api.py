@@ -37,6 +37,7 @@ class Knobs:
     oversize_bytes: int = 0  # pad the body to at least this many bytes
     omit_content_length: bool = False  # stream the body without Content-Length (tests the read cap)
     delay_seconds: float = 0.0  # wait before answering (client timeouts)
+    redirect_to: str | None = None  # answer 302 with this Location (credential-forwarding checks)
     grid_records: int = 48
     page_size: int = 20
     meter_rows: int = 96
@@ -140,6 +141,8 @@ class FakeApi:
         knobs = self.knobs
         if knobs.delay_seconds:
             time.sleep(knobs.delay_seconds)
+        if knobs.redirect_to:
+            return 302, {"Location": knobs.redirect_to}, b""
         failure = self._next_failure()
         if failure is not None:
             extra = {"Retry-After": knobs.retry_after} if knobs.retry_after else {}

@@ -141,5 +141,7 @@ def main_upload_sample_data() -> None:
     upload_sample_data(prog_name="upload-sample-data")
 
 
-if __name__ == "__main__":  # on a device with only the package installed: python -m mplat.ops.onprem_cli FILE …
+if (
+    __name__ == "__main__"
+):  # on a device with only the package installed: python -m mplat.ops.onprem_cli FILE …
     main_onprem_upload()
