@@ -20,6 +20,12 @@ _DEVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 ARCHIVE_CLASSES = ("GLACIER_IR", "GLACIER")
 
 
+# SectionReader's methods are named after the types they read (`.str`, `.int`, `.bool`); these aliases keep
+# the annotations after those definitions pointing at the builtins.
+Text = str
+Integer = int
+
+
 class ConfigError(Exception):
     """A problem in an env file, phrased for the person who edits it."""
 
@@ -52,16 +58,16 @@ class SectionReader:
             raise ConfigError(f"{self._where(key)} = {value!r} does not match {pattern.pattern}")
         return value
 
-    def int(self, key: str, default: Any = None, *, minimum: int = 0) -> Any:
+    def int(self, key: Text, default: Any = None, *, minimum: Integer = 0) -> Any:
         value = self._get(key, default, int, "an integer")
         if value is not None and value < minimum:
             raise ConfigError(f"{self._where(key)} must be >= {minimum}, got {value}")
         return value
 
-    def bool(self, key: str, default: Any = None) -> Any:
+    def bool(self, key: Text, default: Any = None) -> Any:
         return self._get(key, default, bool, "true or false")
 
-    def str_list(self, key: str, default: Any = None, *, pattern: re.Pattern[str] | None = None) -> Any:
+    def str_list(self, key: Text, default: Any = None, *, pattern: re.Pattern[Text] | None = None) -> Any:
         value = self._get(key, default, list, "a list of strings")
         if value is None:
             return None
@@ -73,7 +79,7 @@ class SectionReader:
             raise ConfigError(f"{self._where(key)} lists a value twice: {value}")
         return tuple(value)
 
-    def choice(self, key: str, default: Any, choices: tuple[str, ...]) -> Any:
+    def choice(self, key: Text, default: Any, choices: tuple[Text, ...]) -> Any:
         value = self.str(key, default)
         if value not in choices:
             raise ConfigError(f"{self._where(key)} must be one of {', '.join(choices)}, got {value!r}")

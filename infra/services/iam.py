@@ -9,13 +9,14 @@ what a principal may do.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from infra import keys, naming
 from infra.aws import missing
-from infra.engine import Action, Attribute, Context, Resource
+from infra.engine import Action, Attribute, Context, Kind, Resource
 from infra.policy import allow, document, dumps, loads, trust
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
@@ -273,7 +274,7 @@ def _device_key(ctx: Context, device: str, user_exists: bool) -> list[Action]:
     status = keys.key_status(ctx, device) if user_exists else keys.KeyStatus("absent", ())
     if status.state in ("current", "revoked"):
         return []
-    kind = "create" if status.state in ("absent", "deleted") else "update"
+    kind: Kind = "create" if status.state in ("absent", "deleted") else "update"
     return [
         Action(
             NAME,
@@ -350,7 +351,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
     for spec in role_specs(ctx):
         name = naming.role_name(ctx.env, spec.role)
         if roles.exists(name) and is_managed(roles.tags(name), ctx.env):
-            actions.append(Action(NAME, "delete", f"iam-role {name}", (), (lambda n=name: roles.delete(n),)))
+            actions.append(Action(NAME, "delete", f"iam-role {name}", (), (partial(roles.delete, name),)))
     return actions
 
 

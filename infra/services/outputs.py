@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from infra import naming
-from infra.engine import Action, Context
+from infra.engine import Action, Context, Kind
 
 NAME = "outputs"
 NEW_CONFIG = {"version": "2.0", "app_name": "mplat", "stages": {}}
@@ -94,7 +94,7 @@ def plan(ctx: Context) -> list[Action]:
         stages[ctx.env] = merged(stages.get(ctx.env, {}), desired)
         write_atomically(path, current)
 
-    kind = "create" if stage is None else "update"
+    kind: Kind = "create" if stage is None else "update"
     changes = () if stage is None else tuple(k for k, v in desired.items() if not contains(stage.get(k), v))
     return [Action(NAME, kind, f"chalice-stage {ctx.env} in {path}", changes, (write,))]
 

@@ -8,6 +8,7 @@ tags: it never writes or reads the value, so a value someone has set is never ov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -117,11 +118,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 "delete",
                 f"secret {spec.secret_id}",
                 (f"recoverable for {RECOVERY_DAYS} days",),
-                (
-                    lambda sid=spec.secret_id: sm.delete_secret(
-                        SecretId=sid, RecoveryWindowInDays=RECOVERY_DAYS
-                    ),
-                ),
+                (partial(sm.delete_secret, SecretId=spec.secret_id, RecoveryWindowInDays=RECOVERY_DAYS),),
             )
         )
     return actions

@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from infra import naming
 from infra.aws import missing
-from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.engine import Action, Attribute, Context, Kind, Resource, canonical
 from infra.policy import deny_insecure_transport, document
 from infra.services.outputs import contains
 from infra.services.storage import (
@@ -381,7 +381,7 @@ def _bucket_policy(ctx: Context, cf: Any | None, names: SiteNames, bucket_create
     current = None if bucket_created else read_bucket_policy(s3, names.bucket)
     if canonical(desired) == canonical(current):
         return []
-    kind = "create" if current is None else ("delete" if desired is None else "update")
+    kind: Kind = "create" if current is None else ("delete" if desired is None else "update")
     return [Action(NAME, kind, resource, (), (lambda: write_bucket_policy(s3, names.bucket, desired),))]
 
 
