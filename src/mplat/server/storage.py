@@ -36,7 +36,8 @@ def _unavailable(bucket: str, action: str, error: Exception) -> BucketUnavailabl
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "error")
         return BucketUnavailable(f"cannot {action} s3://{bucket}: {code}")
-    return BucketUnavailable(f"cannot {action} s3://{bucket}: {type(error).__name__}: {error}")
+    # The class name says enough (EndpointConnectionError, NoCredentialsError…); the full text repeats URLs.
+    return BucketUnavailable(f"cannot {action} s3://{bucket}: {type(error).__name__}")
 
 
 def list_objects(client: Any, bucket: str | None, prefix: str = "") -> list[ObjectInfo]:
