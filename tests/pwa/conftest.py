@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from e2e.sitebuild import build_site
+
 from mplat.gallery.preview import SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -116,10 +116,10 @@
     var shadow = host.attachShadow({ mode: "open" });
     shadow.innerHTML =
       "<style>" +
-      ":host{position:fixed;z-index:2147483000;left:0;right:0;bottom:0;display:block}" +
+      ":host{display:block;flex:none;position:relative;z-index:2147483000}" +
       ".bar{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;justify-content:center;" +
-      "padding:.75rem 1rem calc(.75rem + env(safe-area-inset-bottom));background:#000;color:#f2f2f2;" +
-      "border-top:2px solid #D4A843;font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif}" +
+      "padding:.75rem 1rem;background:#000;color:#f2f2f2;border-bottom:2px solid #D4A843;" +
+      "font:15px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif}" +
       "button{font:inherit;font-weight:600;color:#000;background:#D4A843;border:0;border-radius:6px;" +
       "padding:.55rem 1.1rem;cursor:pointer;min-height:44px}" +
       "button:focus-visible{outline:3px solid #fff;outline-offset:2px}" +
@@ -132,7 +132,14 @@
       release();
       host.remove();
     });
-    document.body.appendChild(host);
+    // At the top, the first thing seen and never below the fold of an iframe. marimo's app fills the
+    // viewport from #root (absolutely positioned): while the bar shows, #root takes the height left under it.
+    var layout = document.createElement("style");
+    layout.textContent =
+      "html[data-mplat-gate=waiting] body{height:100vh;margin:0;display:flex;flex-direction:column;overflow:hidden}" +
+      "html[data-mplat-gate=waiting] #root{position:relative;flex:1 1 auto;min-height:0;height:auto}";
+    document.head.appendChild(layout);
+    document.body.prepend(host);
   }
   if (released) return;
   if (document.body) showBar();

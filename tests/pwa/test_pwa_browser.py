@@ -1,0 +1,173 @@
+"""Instant first paint, the Save-Data / slow-link gate, the idle pre-warm and the iOS install hint, in Chromium.
+
+`context` (tests/e2e/fixtures.py) records every request, workers' and the service worker's included, and
+blocks any that leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from e2e.browser import BOOT_TIMEOUT_MS, OriginGuard, computed_outputs, move_first_slider, wait_for_change
+from playwright.sync_api import Browser, BrowserContext, Frame, Page, Route
+
+from mplat.gallery.preview import SiteServer
+
+from .conftest import PRECOMPUTED_TEXT, SLUG, connection_script
+
+pytestmark = pytest.mark.xdist_group("pwa")
+
+# After the offline worker took control: longer than its background delay (3 s) before it fetches an
+# opened notebook's files.
+QUIET_S = 8
+IPAD_SAFARI = (
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def _python_downloads(urls: list[str]) -> list[str]:
+    return [u for u in urls if u.endswith((".whl", "pyodide.asm.wasm", "python_stdlib.zip"))]
+
+
+def _open_notebook(page: Page, server: SiteServer) -> Frame:
+    page.goto(f"{server.url}gallery/{SLUG}/")
+    frame = page.wait_for_selector("iframe.mplat-notebook__frame", timeout=30_000).content_frame()
+    assert frame is not None
+    return frame
+
+
+def _wait_until_interactive(frame: Frame) -> None:
+    # Pre-computed outputs and the slider are on screen long before Python: wait for the gate's signal.
+    frame.wait_for_selector("html[data-mplat-kernel=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
+
+
+def test_notebook_page_shows_precomputed_outputs_before_python_boots(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    blocked: list[str] = []
+
+    def hold_runtime(route: Route) -> None:  # Python cannot boot at all: whatever shows was pre-computed
+        blocked.append(route.request.url)
+        route.abort()
+
+    context.route("**/runtime/**", hold_runtime)
+    page = context.new_page()
+    frame = _open_notebook(page, pwa_server)
+    frame.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=60_000)
+    assert PRECOMPUTED_TEXT in computed_outputs(frame)
+    assert frame.locator("[role=slider]").count() == 1
+    assert frame.evaluate("document.documentElement.dataset.mplatKernel") != "ready"
+    assert blocked, "the page did not even try to boot Python (gate closed on a fast link?)"
+    assert guard.external == []
+
+
+@pytest.mark.parametrize(
+    "connection", [{"save_data": True}, {"effective_type": "3g"}], ids=["save-data", "3g"]
+)
+def test_slow_or_metered_link_shows_outputs_and_downloads_nothing_until_asked(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard, connection: dict
+) -> None:
+    context.add_init_script(connection_script(**connection))
+    page = context.new_page()
+    frame = _open_notebook(page, pwa_server)
+    frame.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=60_000)
+    button = frame.get_by_role("button", name="Run interactive")
+    button.wait_for()
+    assert page.evaluate("document.documentElement.dataset.mplatGate") == "waiting"  # told to the page too
+    # Give the offline worker its chance: it takes control, is told a notebook was opened, waits, fetches.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
+    time.sleep(QUIET_S)
+    assert _python_downloads(guard.requests) == [], "Python was downloaded before 'Run interactive'"
+    assert not any("/apps/assets/worker-" in u for u in guard.requests)
+    assert guard.external == []
+
+
+def test_run_interactive_boots_python_in_place(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    context.add_init_script(connection_script(save_data=True))
+    page = context.new_page()
+    frame = _open_notebook(page, pwa_server)
+    frame.get_by_role("button", name="Run interactive").click()
+    _wait_until_interactive(frame)
+    assert any("marimo_base" in u for u in _python_downloads(guard.requests))
+    assert frame.get_by_role("button", name="Run interactive").count() == 0
+    before = computed_outputs(frame)
+    assert PRECOMPUTED_TEXT in before
+    move_first_slider(frame)
+    assert "Energy today: 30.0 kWh" in wait_for_change(frame, before)
+    # The choice holds for the visit: the next notebook page boots without asking again.
+    frame = _open_notebook(page, pwa_server)
+    frame.wait_for_selector("html[data-mplat-gate=open]", state="attached")
+    assert guard.external == []
+
+
+def test_fast_link_boots_at_once_without_asking(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    page = context.new_page()
+    with page.expect_request("**/runtime/pyodide.asm.wasm", timeout=120_000):
+        frame = _open_notebook(page, pwa_server)
+    assert frame.evaluate("document.documentElement.dataset.mplatGate") == "open"
+    assert frame.get_by_role("button", name="Run interactive").count() == 0
+
+
+def test_gallery_prewarms_the_runtime_when_idle(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    page = context.new_page()
+    page.goto(f"{pwa_server.url}gallery/")
+    page.wait_for_selector("html[data-mplat-prewarm=done]", state="attached", timeout=180_000)
+    fetched = guard.requests
+    assert any(u.endswith("/runtime/pyodide.asm.wasm") for u in fetched)
+    assert any("marimo_base" in u and u.endswith(".whl") for u in fetched)
+    assert any("/apps/assets/index-" in u for u in fetched), "marimo's page script was not pre-warmed"
+    assert guard.external == []
+
+
+def test_gallery_does_not_prewarm_on_save_data(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    context.add_init_script(connection_script(save_data=True))
+    page = context.new_page()
+    page.goto(f"{pwa_server.url}gallery/")
+    page.wait_for_selector("html[data-mplat-prewarm=skipped]", state="attached", timeout=30_000)
+    time.sleep(QUIET_S)
+    assert _python_downloads(guard.requests) == []
+
+
+def _ipad(chromium: Browser, guard: OriginGuard) -> BrowserContext:
+    ctx = chromium.new_context(
+        user_agent=IPAD_SAFARI, viewport={"width": 820, "height": 1180}, has_touch=True
+    )
+    ctx.route("**/*", guard.handle)
+    return ctx
+
+
+def test_install_hint_shows_on_ios_safari_and_stays_dismissed(
+    pwa_server: SiteServer, chromium: Browser, guard: OriginGuard
+) -> None:
+    ctx = _ipad(chromium, guard)
+    try:
+        page = ctx.new_page()
+        page.goto(f"{pwa_server.url}gallery/")
+        hint = page.locator(".mplat-install-hint")
+        hint.wait_for(timeout=30_000)
+        assert "Add to Home Screen" in hint.inner_text()
+        hint.get_by_role("button", name="Dismiss").click()
+        assert hint.count() == 0
+        page.goto(f"{pwa_server.url}gallery/{SLUG}/")
+        page.wait_for_load_state("load")
+        assert page.locator(".mplat-install-hint").count() == 0
+    finally:
+        ctx.close()
+
+
+def test_install_hint_not_shown_elsewhere(pwa_server: SiteServer, context: BrowserContext) -> None:
+    page = context.new_page()  # desktop Chromium
+    page.goto(f"{pwa_server.url}gallery/")
+    page.wait_for_load_state("load")
+    page.wait_for_function("window.mplatPwa !== undefined")
+    assert page.locator(".mplat-install-hint").count() == 0
