@@ -328,11 +328,18 @@ def _project(registered: dict[str, Any]) -> dict[str, Any]:
 
 
 def latest_task_definition(ctx: Context) -> dict[str, Any] | None:
+    """The highest ACTIVE revision of our family (sorted here: moto ignores `sort`)."""
     ecs = ctx.aws.client("ecs")
-    arns = ecs.list_task_definitions(familyPrefix=family(ctx.env), status="ACTIVE", sort="DESC", maxResults=1)
-    if not arns["taskDefinitionArns"]:
+    arns: list[str] = []
+    pages = ecs.get_paginator("list_task_definitions").paginate(familyPrefix=family(ctx.env), status="ACTIVE")
+    for page in pages:
+        arns += [
+            a for a in page["taskDefinitionArns"] if a.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family(ctx.env)
+        ]
+    if not arns:
         return None
-    found = ecs.describe_task_definition(taskDefinition=arns["taskDefinitionArns"][0], include=["TAGS"])
+    latest = max(arns, key=lambda arn: int(arn.rsplit(":", 1)[-1]))
+    found = ecs.describe_task_definition(taskDefinition=latest, include=["TAGS"])
     return {**found["taskDefinition"], "tags": found.get("tags", [])}
 
 
