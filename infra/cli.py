@@ -6,6 +6,7 @@ Exit codes: 0 = done / nothing to change; 2 = `plan` found pending changes (or a
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -57,7 +58,15 @@ def run_guarded(body: Callable[[], int]) -> int:
     except ApplyFailed as exc:
         click.echo(str(exc), err=True)
     except ClientError as exc:
-        click.echo(f"AWS error: {exc}", err=True)
+        hint = ""
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404 and os.environ.get(
+            "AWS_ENDPOINT_URL"
+        ):
+            hint = (
+                f"\n  (AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']} may not implement this API: moto has no "
+                "CloudFront response-headers policies, so emulated envs use [site] cdn = false)"
+            )
+        click.echo(f"AWS error: {exc}{hint}", err=True)
     except BotoCoreError as exc:
         click.echo(f"AWS error: {exc} (are credentials and AWS_REGION/AWS_ENDPOINT_URL set?)", err=True)
     return EXIT_ERROR
