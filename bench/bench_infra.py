@@ -208,7 +208,9 @@ def run() -> str:
             "",
             f"Core services ({CORE}) of the `local` env against a moto server process. Baseline: one API "
             f"round trip here takes {trip * 1000:.1f} ms (median of 20 `sts get-caller-identity`), shown "
-            "multiplied by the calls each run makes; for publishing, a sequential `put_object` of every file.",
+            "multiplied by the calls each run makes; for publishing, a sequential `put_object` of every file. "
+            "A no-change publish makes 3 calls (list, build record, nothing to upload): its time is hashing the "
+            "tree locally plus moto's slow listing of a versioned bucket.",
             "",
             "| run | wall time | API calls | baseline | notes |",
             "|-----|-----------|-----------|----------|-------|",
