@@ -24,6 +24,7 @@ from infra import compute_alb, naming
 from infra.compute_config import ComputeTier, compute_tier
 from infra.config import ConfigError
 from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.lookup import remember
 from infra.services import efs, network
 from infra.tags import MANAGED_BY, from_list, is_managed, standard_tags, to_list
 
@@ -351,12 +352,11 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
             return task_definition(
                 ctx, tier, file_system=efs.file_system_id(ctx), access_point=efs.access_point_id(ctx)
             )
-        fs, ap = efs.find_file_system(ctx), efs.find_access_point(ctx)
         return task_definition(
             ctx,
             tier,
-            file_system=fs["FileSystemId"] if fs else "(efs file system)",
-            access_point=ap["AccessPointId"] if ap else "(efs access point)",
+            file_system=efs.cached_file_system_id(ctx) or "(efs file system)",
+            access_point=efs.cached_access_point_id(ctx) or "(efs access point)",
         )
 
     def register(_: Any = None) -> None:
@@ -412,7 +412,7 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
 
 def find_service(ctx: Context) -> dict[str, Any] | None:
     ecs = ctx.aws.client("ecs")
-    if not find_cluster(ctx):
+    if not remember(ctx.aws, ("ecs-cluster",), lambda: (find_cluster(ctx) or {}).get("clusterArn")):
         return None
     found = ecs.describe_services(
         cluster=cluster_name(ctx.env), services=[service_name(ctx.env)], include=["TAGS"]
@@ -442,8 +442,7 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
     cluster, name = cluster_name(ctx.env), service_name(ctx.env)
 
     def load_balancers() -> list[dict[str, Any]]:
-        tg = compute_alb.find_target_group(ctx)
-        arn = tg["TargetGroupArn"] if tg else "(target group)"
+        arn = compute_alb.target_group_arn(ctx) or "(target group)"
         return [{"targetGroupArn": arn, "containerName": CONTAINER, "containerPort": PORT}]
 
     def create() -> None:
@@ -584,8 +583,8 @@ def resources(ctx: Context, tier: ComputeTier) -> list[Resource]:
 
 def plan(ctx: Context) -> list[Action]:
     tier = compute_tier(ctx.config)
-    if not tier.compute.enabled:
-        return destroy_actions(ctx, force_data_loss=False)
+    if not tier.compute.enabled:  # switched off: remove the tier, but keep a repository that holds images
+        return [a for a in destroy_actions(ctx, force_data_loss=False) if not a.refused]
     actions: list[Action] = []
     for resource in resources(ctx, tier):
         actions.extend(resource.plan())
