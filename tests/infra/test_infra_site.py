@@ -263,3 +263,60 @@ def test_viewer_function_maps_directories_to_index_html(tmp_path):
     assert results[2]["statusCode"] == 301 and results[2]["headers"]["location"]["value"] == "/gallery/solar/"
     assert results[3]["uri"] == "/apps/solar.html"
     assert results[4]["uri"] == "/apps/assets/x-1a2b3c4d.js"
+
+
+def test_cloudfront_requests_match_the_api_model(dev_ctx):
+    """botocore validates every request shape against the real CloudFront API model (names, types,
+    required fields) before sending: the documents moto cannot store are at least well-formed."""
+    from botocore.validate import validate_parameters
+
+    cf = boto3.client("cloudfront", region_name="us-east-1")
+    names = site_service.SiteNames.of(dev_ctx)
+    distribution = site_service.distribution_config(
+        dev_ctx, names, oac_id="E2QWRUHAPOMQZL", function_arn="arn:fn", headers_policy_id="HP1"
+    )
+    requests = {
+        "CreateResponseHeadersPolicy": {
+            "ResponseHeadersPolicyConfig": site_service.headers_policy_config(names.headers)
+        },
+        "CreateOriginAccessControl": {"OriginAccessControlConfig": site_service.oac_config(names.oac)},
+        "CreateFunction": {
+            "Name": names.function,
+            "FunctionConfig": {"Comment": "x", "Runtime": "cloudfront-js-2.0"},
+            "FunctionCode": site_service.FUNCTION_CODE,
+        },
+        "CreateDistributionWithTags": {
+            "DistributionConfigWithTags": {"DistributionConfig": distribution, "Tags": {"Items": []}}
+        },
+        "UpdateDistribution": {"Id": "E1", "IfMatch": "x", "DistributionConfig": distribution},
+    }
+    for operation, params in requests.items():
+        shape = cf.meta.service_model.operation_model(operation).input_shape
+        validate_parameters(params, shape)  # raises ParamValidationError on any mistake
+
+
+def test_site_lookups_find_what_cloudfront_returns(aws_env, dev_ctx):
+    """OAC and distribution are found by name/comment in real list responses (moto stores both)."""
+    cf = boto3.client("cloudfront", region_name="us-east-1")
+    names = site_service.SiteNames.of(dev_ctx)
+    oac = cf.create_origin_access_control(OriginAccessControlConfig=site_service.oac_config(names.oac))
+    config = site_service.distribution_config(
+        dev_ctx,
+        names,
+        oac_id=oac["OriginAccessControl"]["Id"],
+        function_arn="arn:aws:cloudfront::123456789012:function/x",
+        headers_policy_id="HP1",
+    )
+    created = cf.create_distribution_with_tags(
+        DistributionConfigWithTags={
+            "DistributionConfig": config,
+            "Tags": {"Items": [{"Key": "k", "Value": "v"}]},
+        }
+    )["Distribution"]
+    assert site_service.find_oac(cf, names.oac)["Id"] == oac["OriginAccessControl"]["Id"]
+    assert site_service.find_oac(cf, "mplat-dev-site-other") is None
+    found = site_service.find_distribution(cf, names.distribution)
+    assert found["Id"] == created["Id"] and found["ARN"] == created["ARN"]
+    stored = cf.get_distribution_config(Id=created["Id"])["DistributionConfig"]
+    assert stored["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == "HP1"
+    assert stored["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
