@@ -373,7 +373,7 @@ class _Sky:
     """Per-hour sun geometry and sky terms of one weather object: everything that does not depend on the array.
 
     The sun vector is stored as components so the incidence angle on any plane is plain arithmetic:
-    cos(aoi) = cos(tilt)·cos_zenith + sin(tilt)·(cos(az)·north_east[0] + sin(az)·north_east[1]).
+    cos(aoi) = cos(tilt)·cos_zenith + sin(tilt)·(cos(surface azimuth)·sun_north + sin(surface azimuth)·sun_east).
     """
 
     sun_up: tuple[bool, ...]
