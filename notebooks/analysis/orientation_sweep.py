@@ -11,7 +11,7 @@ def _():
     import marimo as mo
 
     from mplat.server.catalog import load_source, weather_catalog
-    from mplat.server.notebook_env import NotebookEnv
+    from mplat.server.notebook_env import NotebookEnv, NotebookEnvError
     from mplat.server.orientation import assemble, grid, sweep
     from mplat.server.storage import BucketUnavailable, s3_client
     from mplat.server.weather import EpwError, parse_epw
@@ -20,6 +20,7 @@ def _():
         BucketUnavailable,
         EpwError,
         NotebookEnv,
+        NotebookEnvError,
         assemble,
         grid,
         load_source,
@@ -44,8 +45,11 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(NotebookEnv, mo, s3_client, weather_catalog):
-    env = NotebookEnv.from_environ()
+def _(mo, NotebookEnv, NotebookEnvError, s3_client, weather_catalog):
+    try:
+        env = NotebookEnv.from_environ()
+    except NotebookEnvError as _error:
+        mo.stop(True, mo.callout(f"Configuration error: {_error}", kind="danger"))
     client = s3_client()
     catalog = weather_catalog(env, client)
     mo.stop(

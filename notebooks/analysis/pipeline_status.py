@@ -8,13 +8,14 @@ app = marimo.App(width="medium", app_title="Pipeline status", css_file="brand.cs
 def _():
     import marimo as mo
 
-    from mplat.server.notebook_env import NotebookEnv
+    from mplat.server.notebook_env import NotebookEnv, NotebookEnvError
     from mplat.server.status import failures_table_html, read_pipeline_status, summary_table_html
     from mplat.server.storage import BucketUnavailable, s3_client
 
     return (
         BucketUnavailable,
         NotebookEnv,
+        NotebookEnvError,
         failures_table_html,
         mo,
         read_pipeline_status,
@@ -41,9 +42,12 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(BucketUnavailable, NotebookEnv, mo, read_pipeline_status, refresh, s3_client):
+def _(BucketUnavailable, mo, NotebookEnv, NotebookEnvError, read_pipeline_status, refresh, s3_client):
     _clicks = refresh.value  # referencing the button re-reads the bucket on every click
-    env = NotebookEnv.from_environ()
+    try:
+        env = NotebookEnv.from_environ()
+    except NotebookEnvError as _error:
+        mo.stop(True, mo.callout(f"Configuration error: {_error}", kind="danger"))
     try:
         status = read_pipeline_status(s3_client(), env.derived_bucket)
     except BucketUnavailable as _error:

@@ -9,7 +9,7 @@ def _():
     import marimo as mo
 
     from mplat.server.catalog import load_source, weather_catalog
-    from mplat.server.notebook_env import NotebookEnv
+    from mplat.server.notebook_env import NotebookEnv, NotebookEnvError
     from mplat.server.scratch import ScratchFull, ScratchSpace, human_bytes
     from mplat.server.storage import BucketUnavailable, s3_client
     from mplat.server.weather import EpwError, file_stem, parse_epw, to_csv_bytes
@@ -18,6 +18,7 @@ def _():
         BucketUnavailable,
         EpwError,
         NotebookEnv,
+        NotebookEnvError,
         ScratchFull,
         ScratchSpace,
         file_stem,
@@ -45,8 +46,11 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(NotebookEnv, ScratchSpace, mo, s3_client, weather_catalog):
-    env = NotebookEnv.from_environ()
+def _(mo, NotebookEnv, NotebookEnvError, s3_client, ScratchSpace, weather_catalog):
+    try:
+        env = NotebookEnv.from_environ()
+    except NotebookEnvError as _error:
+        mo.stop(True, mo.callout(f"Configuration error: {_error}", kind="danger"))
     client = s3_client()
     scratch = ScratchSpace(env.scratch_dir, env.scratch_limit_bytes)
     try:

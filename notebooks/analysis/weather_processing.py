@@ -9,7 +9,7 @@ def _():
     import marimo as mo
 
     from mplat.server.catalog import load_source, weather_catalog
-    from mplat.server.notebook_env import NotebookEnv
+    from mplat.server.notebook_env import NotebookEnv, NotebookEnvError
     from mplat.server.storage import BucketUnavailable, s3_client, write_object
     from mplat.server.weather import (
         EpwError,
@@ -24,6 +24,7 @@ def _():
         BucketUnavailable,
         EpwError,
         NotebookEnv,
+        NotebookEnvError,
         daily_stats,
         derived_keys,
         load_source,
@@ -49,8 +50,11 @@ def _(mo):
 
 
 @app.cell(hide_code=True)
-def _(NotebookEnv, s3_client, weather_catalog):
-    env = NotebookEnv.from_environ()
+def _(mo, NotebookEnv, NotebookEnvError, s3_client, weather_catalog):
+    try:
+        env = NotebookEnv.from_environ()
+    except NotebookEnvError as _error:
+        mo.stop(True, mo.callout(f"Configuration error: {_error}", kind="danger"))
     client = s3_client()
     catalog = weather_catalog(env, client)
     return catalog, client, env

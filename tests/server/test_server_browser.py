@@ -198,3 +198,22 @@ def test_scratch_staging_keeps_under_the_limit(server: RunningServer, s3, page, 
     assert (
         sum(path.stat().st_size for path in server.scratch_dir.rglob("*") if path.is_file()) <= SCRATCH_LIMIT
     )
+
+
+def test_a_bad_setting_is_shown_with_its_name(
+    moto_server: str, sample_weather_dir: Path, tmp_path: Path, page
+) -> None:
+    env = server_environment(
+        moto_server,
+        {
+            "SCRATCH_DIR": str(tmp_path / "scratch"),
+            "SCRATCH_LIMIT_BYTES": "2GB",
+            "SAMPLE_DATA_DIR": str(sample_weather_dir),
+        },
+    )
+    with serve(env, tmp_path, "--auth", "alb") as running:
+        page.goto(f"{running.url}/?file=scratch_staging.py")
+        page.get_by_text(
+            "Configuration error: SCRATCH_LIMIT_BYTES='2GB' is not a whole number"
+        ).first.wait_for()
+        assert page.get_by_text("An internal error").count() == 0

@@ -124,7 +124,7 @@ def test_notebook_env_defaults_and_errors(tmp_path: Path) -> None:
     assert env.raw_bucket is None and env.mplat_env == "local"
     custom = NotebookEnv.from_environ({"LONG_ANALYSIS_PATIENCE_SECONDS": "0.5", "SCRATCH_DIR": str(tmp_path)})
     assert custom.patience_seconds == 0.5 and custom.scratch_dir == tmp_path
-    with pytest.raises(NotebookEnvError, match="SCRATCH_LIMIT_BYTES='2GB' is not a int"):
+    with pytest.raises(NotebookEnvError, match="SCRATCH_LIMIT_BYTES='2GB' is not a whole number"):
         NotebookEnv.from_environ({"SCRATCH_LIMIT_BYTES": "2GB"})
     with pytest.raises(NotebookEnvError, match="must be greater than zero"):
         NotebookEnv.from_environ({"LONG_ANALYSIS_PATIENCE_SECONDS": "-1"})

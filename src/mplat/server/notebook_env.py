@@ -58,7 +58,7 @@ def _positive[T: (int, float)](env: Mapping[str, str], name: str, default: T, ki
         value = kind(raw)
     except ValueError:
         raise NotebookEnvError(
-            f"{name}={raw!r} is not a {kind.__name__}: unset it or give a number"
+            f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number: unset it or give one"
         ) from None
     if value <= 0:
         raise NotebookEnvError(f"{name}={raw!r} must be greater than zero")
