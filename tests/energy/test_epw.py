@@ -187,3 +187,15 @@ def test_random_corruption_raises_only_epw_error(amsterdam_text: str, corruption
         epw.read_epw(corrupted.encode("latin-1") if as_bytes else corrupted + "\n")
     except epw.EpwError as exc:
         assert str(exc)  # a message for the user
+
+
+def test_leap_day_rows_are_dropped(amsterdam_text: str) -> None:
+    lines = amsterdam_text.splitlines()
+    feb_28 = [i for i, line in enumerate(lines) if line.split(",")[1:3] == ["2", "28"]]
+    leap_day = [",".join(["2096", "2", "29", *lines[i].split(",")[3:]]) for i in feb_28]
+    leap_file = lines[: feb_28[-1] + 1] + leap_day + lines[feb_28[-1] + 1 :]
+    assert len(leap_file) == 8 + 8784
+    parsed = epw.read_epw("\n".join(leap_file))
+    assert len(parsed) == 8760
+    assert 2096 not in parsed.years
+    assert parsed.temp_air == epw.read_epw(amsterdam_text).temp_air

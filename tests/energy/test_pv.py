@@ -144,3 +144,18 @@ def test_invalid_system_names_the_field(field: str, value: object) -> None:
     arguments = {"dc_kw": 4.0, "tilt": 20.0, "azimuth": 180.0, field: value}
     with pytest.raises(ValueError, match=f"PVSystem.{field} = "):
         pv.PVSystem(**arguments)  # type: ignore[arg-type]
+
+
+def test_missing_weather_values_are_filled(amsterdam) -> None:
+    import dataclasses
+
+    temp = list(amsterdam.temp_air)
+    dni = list(amsterdam.dni)
+    temp[4000], dni[4000] = None, None  # a June noon hour
+    gappy = dataclasses.replace(amsterdam, temp_air=tuple(temp), dni=tuple(dni))
+    system = pv.PVSystem(dc_kw=5, tilt=35, azimuth=180)
+    result = pv.simulate(gappy, system)
+    full = pv.simulate(amsterdam, system)
+    assert result.cell_temperature[3999] == full.cell_temperature[3999]
+    assert result.annual_ac_kwh < full.annual_ac_kwh  # the gap's beam counts as 0
+    assert result.annual_ac_kwh > 0.99 * full.annual_ac_kwh
