@@ -151,6 +151,8 @@ def password_to_file(environ: dict[str, str]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     environ = dict(os.environ)
     password_to_file(environ)
+    # The server never phones home (offline sites, no third parties): no PyPI version check at start-up.
+    environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
     try:
         settings = settings_from(sys.argv[1:] if argv is None else argv, environ)
         validate(settings)
