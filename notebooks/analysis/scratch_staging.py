@@ -97,15 +97,17 @@ def _(
     _source = source_choice.value
     _stem = file_stem(_source.location)
     _name = _source.location.rsplit("/", 1)[-1]
+    _staged = []
     try:
         # Check the announced size first: a file that cannot fit is never downloaded.
         scratch.ensure_room(_source.size, replacing=f"inputs/{_name}")
         _data = load_source(_source, env, client)
-        _staged = [scratch.stage_bytes(f"inputs/{_name}", _data)]
+        _staged.append(scratch.stage_bytes(f"inputs/{_name}", _data))
         _hourly = parse_epw(_data, _source.label).hourly
         _staged.append(scratch.stage_bytes(f"intermediate/{_stem}.hourly.csv", to_csv_bytes(_hourly)))
     except ScratchFull as _error:
-        _message = mo.callout(mo.md(f"**Not staged**: {_error}"), kind="danger")
+        _kept = f" Already staged: {', '.join(f'`{_path}`' for _path in _staged)}." if _staged else ""
+        _message = mo.callout(mo.md(f"**Not staged**: {_error}.{_kept}"), kind="danger")
     except (BucketUnavailable, EpwError) as _error:
         _message = mo.callout(f"Not staged: {_error}", kind="danger")
     else:
