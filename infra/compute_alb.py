@@ -17,6 +17,7 @@ from typing import Any
 from infra import naming
 from infra.compute_config import ComputeTier, compute_tier
 from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.lookup import remember
 from infra.services import dns, network
 from infra.tags import from_list, standard_tags, to_list
 
@@ -53,12 +54,26 @@ def find_target_group(ctx: Context) -> dict[str, Any] | None:
         return None
 
 
+def load_balancer_arn(ctx: Context) -> str | None:
+    return remember(ctx.aws, ("alb",), lambda: (find_load_balancer(ctx) or {}).get("LoadBalancerArn"))
+
+
+def target_group_arn(ctx: Context) -> str | None:
+    return remember(ctx.aws, ("target-group",), lambda: (find_target_group(ctx) or {}).get("TargetGroupArn"))
+
+
 def find_listener(ctx: Context, port: int) -> dict[str, Any] | None:
-    lb = find_load_balancer(ctx)
+    lb = load_balancer_arn(ctx)
     if not lb:
         return None
-    listeners = ctx.aws.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    listeners = ctx.aws.client("elbv2").describe_listeners(LoadBalancerArn=lb)["Listeners"]
     return next((dict(lst) for lst in listeners if lst["Port"] == port), None)
+
+
+def _required(value: str | None, what: str) -> str:
+    if not value:
+        raise RuntimeError(f"{what} not found: apply the compute service first")
+    return value
 
 
 def _arn(found: dict[str, Any] | None, key: str, what: str) -> str:
@@ -223,7 +238,7 @@ def target_group_resource(ctx: Context) -> Resource:
     }
 
     def arn() -> str:
-        return _arn(find_target_group(ctx), "TargetGroupArn", f"target group {name}")
+        return _required(target_group_arn(ctx), f"target group {name}")
 
     def create() -> None:
         elb.create_target_group(
@@ -247,7 +262,7 @@ def target_group_resource(ctx: Context) -> Resource:
     return Resource(
         SERVICE,
         f"target-group {name}",
-        exists=lambda: find_target_group(ctx) is not None,
+        exists=lambda: target_group_arn(ctx) is not None,
         create=create,
         attributes=[
             Attribute(
@@ -281,7 +296,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
     }
 
     def arn() -> str:
-        return _arn(find_load_balancer(ctx), "LoadBalancerArn", f"load balancer {name}")
+        return _required(load_balancer_arn(ctx), f"load balancer {name}")
 
     def desired_subnets() -> list[str]:
         try:
@@ -312,7 +327,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
     return Resource(
         SERVICE,
         f"load-balancer {name}",
-        exists=lambda: find_load_balancer(ctx) is not None,
+        exists=lambda: load_balancer_arn(ctx) is not None,
         create=create,
         attributes=[
             Attribute(
@@ -377,7 +392,7 @@ def http_listener_resource(ctx: Context) -> Resource:
 
     def create() -> None:
         elb.create_listener(
-            LoadBalancerArn=_arn(find_load_balancer(ctx), "LoadBalancerArn", "load balancer"),
+            LoadBalancerArn=_required(load_balancer_arn(ctx), "load balancer"),
             Protocol="HTTP",
             Port=80,
             DefaultActions=redirect,
@@ -404,21 +419,21 @@ def http_listener_resource(ctx: Context) -> Resource:
 def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
     elb = ctx.aws.client("elbv2")
     client = okta_client(ctx, required=False)
-    target_group = find_target_group(ctx)
+    target_group = target_group_arn(ctx)
 
     def desired_actions() -> list[dict[str, Any]]:
         return https_actions(
             ctx,
             tier,
             client["client_id"] if client else "(from Secrets Manager)",
-            target_group["TargetGroupArn"] if target_group else "(target group)",
+            target_group or "(target group)",
         )
 
     def current_actions() -> list[dict[str, Any]]:
         """Built at apply time: ids and the client id may be new since plan."""
         now = okta_client(ctx, required=True)
         assert now is not None
-        tg = _arn(find_target_group(ctx), "TargetGroupArn", "target group")
+        tg = _required(target_group_arn(ctx), "target group")
         return https_actions(ctx, tier, now["client_id"], tg)
 
     def arn() -> str:
@@ -428,7 +443,7 @@ def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
         secret = okta_client(ctx, required=True)
         assert secret is not None
         elb.create_listener(
-            LoadBalancerArn=_arn(find_load_balancer(ctx), "LoadBalancerArn", "load balancer"),
+            LoadBalancerArn=_required(load_balancer_arn(ctx), "load balancer"),
             Protocol="HTTPS",
             Port=443,
             SslPolicy=SSL_POLICY,
@@ -497,7 +512,7 @@ def rotate_oidc_secret_action(ctx: Context, tier: ComputeTier) -> Action:
         client = okta_client(ctx, required=True)
         assert client is not None
         listener = _arn(find_listener(ctx, 443), "ListenerArn", f"HTTPS listener of {alb_name(ctx.env)}")
-        tg = _arn(find_target_group(ctx), "TargetGroupArn", "target group")
+        tg = _required(target_group_arn(ctx), "target group")
         actions = https_actions(ctx, tier, client["client_id"], tg)
         elb.modify_listener(
             ListenerArn=listener, DefaultActions=_with_secret(actions, client["client_secret"])

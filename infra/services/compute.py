@@ -58,7 +58,8 @@ def service_name(env: str) -> str:
 
 
 def log_group_name(env: str) -> str:
-    return naming.name(env, NAME, "logs")
+    """Under /ecs/: the Fargate execution role (iam service) may write to /ecs/mplat-<env>-* only."""
+    return f"/ecs/{naming.name(env, NAME, 'marimo')}"
 
 
 def ecs_tags(ctx: Context) -> list[dict[str, str]]:

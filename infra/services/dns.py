@@ -16,6 +16,7 @@ from typing import Any
 from infra.compute_config import DnsSettings, compute_tier
 from infra.config import ConfigError
 from infra.engine import Action, Attribute, Context, Resource
+from infra.lookup import remember
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "dns"
@@ -29,6 +30,10 @@ def settings(ctx: Context) -> DnsSettings:
 
 
 def hosted_zone_id(ctx: Context, zone: str) -> str:
+    return remember(ctx.aws, ("zone", zone), lambda: _hosted_zone_id(ctx, zone))  # type: ignore[return-value]
+
+
+def _hosted_zone_id(ctx: Context, zone: str) -> str:
     route53 = ctx.aws.client("route53")
     found = route53.list_hosted_zones_by_name(DNSName=zone, MaxItems="10")["HostedZones"]
     public = [
@@ -44,6 +49,13 @@ def hosted_zone_id(ctx: Context, zone: str) -> str:
 
 def find_certificate(ctx: Context, domain: str) -> dict[str, Any] | None:
     """Our certificate for the domain (tagged for this env); expired/failed ones are ignored."""
+    arn = remember(ctx.aws, ("certificate", domain), lambda: _certificate_arn(ctx, domain))
+    if not arn:
+        return None
+    return dict(ctx.aws.client("acm").describe_certificate(CertificateArn=arn)["Certificate"])
+
+
+def _certificate_arn(ctx: Context, domain: str) -> str | None:
     acm = ctx.aws.client("acm")
     statuses = ["PENDING_VALIDATION", "ISSUED"]
     for page in acm.get_paginator("list_certificates").paginate(CertificateStatuses=statuses):
@@ -54,7 +66,7 @@ def find_certificate(ctx: Context, domain: str) -> dict[str, Any] | None:
                 acm.list_tags_for_certificate(CertificateArn=summary["CertificateArn"]).get("Tags", [])
             )
             if is_managed(tags, ctx.env):
-                return dict(acm.describe_certificate(CertificateArn=summary["CertificateArn"])["Certificate"])
+                return str(summary["CertificateArn"])
     return None
 
 

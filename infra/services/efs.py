@@ -15,6 +15,7 @@ from typing import Any
 from infra import naming
 from infra.compute_config import compute_tier
 from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.lookup import forget, remember
 from infra.policy import document, dumps, loads
 from infra.services import network
 from infra.tags import from_list, is_managed, standard_tags, to_list
@@ -41,31 +42,41 @@ def find_file_system(ctx: Context) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def cached_file_system_id(ctx: Context) -> str | None:
+    return remember(ctx.aws, ("efs",), lambda: (find_file_system(ctx) or {}).get("FileSystemId"))
+
+
 def file_system_id(ctx: Context) -> str:
-    found = find_file_system(ctx)
+    found = cached_file_system_id(ctx)
     if not found:
         raise RuntimeError(
             f"EFS file system {file_system_name(ctx.env)} not found: apply the efs service first"
         )
-    return str(found["FileSystemId"])
+    return found
 
 
 def find_access_point(ctx: Context) -> dict[str, Any] | None:
-    fs = find_file_system(ctx)
+    fs = cached_file_system_id(ctx)
     if not fs:
         return None
-    points = ctx.aws.client("efs").describe_access_points(FileSystemId=fs["FileSystemId"])["AccessPoints"]
+    points = ctx.aws.client("efs").describe_access_points(FileSystemId=fs)["AccessPoints"]
     named = [p for p in points if from_list(p.get("Tags", [])).get("Name") == access_point_name(ctx.env)]
     return named[0] if named else None
 
 
+def cached_access_point_id(ctx: Context) -> str | None:
+    return remember(
+        ctx.aws, ("efs-access-point",), lambda: (find_access_point(ctx) or {}).get("AccessPointId")
+    )
+
+
 def access_point_id(ctx: Context) -> str:
-    found = find_access_point(ctx)
+    found = cached_access_point_id(ctx)
     if not found:
         raise RuntimeError(
             f"EFS access point {access_point_name(ctx.env)} not found: apply the efs service first"
         )
-    return str(found["AccessPointId"])
+    return found
 
 
 def file_system_policy(ctx: Context, fs_arn: str) -> dict[str, Any] | None:
@@ -141,7 +152,7 @@ def _file_system(ctx: Context) -> Resource:
     return Resource(
         NAME,
         f"efs-file-system {name}",
-        exists=lambda: find_file_system(ctx) is not None,
+        exists=lambda: cached_file_system_id(ctx) is not None,
         create=create,
         attributes=[
             Attribute(
@@ -244,6 +255,7 @@ def _access_point(ctx: Context) -> Resource:
         point = find_access_point(ctx)
         if point:
             efs.delete_access_point(AccessPointId=point["AccessPointId"])
+            forget(ctx.aws, ("efs-access-point",))
         create()
 
     return Resource(

@@ -96,10 +96,10 @@ def lambda_alarms(ctx: Context) -> list[dict[str, Any]]:
 def compute_alarms(ctx: Context) -> list[dict[str, Any]]:
     """Dimensions need ids that exist only after the compute tier is applied (placeholders before)."""
     env = ctx.env
-    lb, tg = compute_alb.find_load_balancer(ctx), compute_alb.find_target_group(ctx)
-    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/", 1)[1] if lb else "(load balancer)"
-    tg_dim = tg["TargetGroupArn"].split(":", 5)[5] if tg else "(target group)"
-    fs = efs.find_file_system(ctx)
+    lb, tg = compute_alb.load_balancer_arn(ctx), compute_alb.target_group_arn(ctx)
+    lb_dim = lb.split(":loadbalancer/", 1)[1] if lb else "(load balancer)"
+    tg_dim = tg.split(":", 5)[5] if tg else "(target group)"
+    fs = efs.cached_file_system_id(ctx)
     elb_metric = [{"Name": "LoadBalancer", "Value": lb_dim}]
 
     def count(id_: str, metric: str) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def compute_alarms(ctx: Context) -> list[dict[str, Any]]:
             Namespace="AWS/EFS",
             MetricName="StorageBytes",
             Dimensions=[
-                {"Name": "FileSystemId", "Value": fs["FileSystemId"] if fs else "(efs file system)"},
+                {"Name": "FileSystemId", "Value": fs or "(efs file system)"},
                 {"Name": "StorageClass", "Value": "Total"},
             ],
             Statistic="Maximum",

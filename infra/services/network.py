@@ -18,6 +18,7 @@ from typing import Any
 from infra import naming
 from infra.compute_config import NetworkSettings, compute_tier
 from infra.engine import Action, Attribute, Context, Resource
+from infra.lookup import remember
 from infra.tags import from_list, is_managed, standard_tags
 
 NAME = "network"
@@ -74,8 +75,11 @@ def find_one(ctx: Context, describe: str, key: str, name: str, **extra: Any) -> 
 
 
 def vpc_id(ctx: Context) -> str | None:
-    vpc = find_one(ctx, "describe_vpcs", "Vpcs", resource_name(ctx.env, "vpc"))
-    return vpc["VpcId"] if vpc else None
+    def fetch() -> str | None:
+        vpc = find_one(ctx, "describe_vpcs", "Vpcs", resource_name(ctx.env, "vpc"))
+        return vpc["VpcId"] if vpc else None
+
+    return remember(ctx.aws, ("vpc",), fetch)
 
 
 def require_vpc_id(ctx: Context) -> str:
@@ -87,6 +91,10 @@ def require_vpc_id(ctx: Context) -> str:
 
 def zones(ctx: Context) -> tuple[str, str]:
     """The region's first two availability zones (stable across runs)."""
+    return remember(ctx.aws, ("zones",), lambda: _zones(ctx))  # type: ignore[return-value]
+
+
+def _zones(ctx: Context) -> tuple[str, str]:
     names = sorted(
         z["ZoneName"]
         for z in ctx.aws.client("ec2").describe_availability_zones(
@@ -101,19 +109,30 @@ def subnet_names(env: str, tier: str) -> tuple[str, str]:
     return resource_name(env, f"{tier}-a"), resource_name(env, f"{tier}-b")
 
 
+def subnet_id(ctx: Context, name: str) -> str | None:
+    def fetch() -> str | None:
+        subnet = find_one(ctx, "describe_subnets", "Subnets", name)
+        return subnet["SubnetId"] if subnet else None
+
+    return remember(ctx.aws, ("subnet", name), fetch)
+
+
 def subnet_ids(ctx: Context, tier: str) -> list[str]:
     ids = []
     for name in subnet_names(ctx.env, tier):
-        subnet = find_one(ctx, "describe_subnets", "Subnets", name)
-        if not subnet:
+        found = subnet_id(ctx, name)
+        if not found:
             raise RuntimeError(f"subnet {name} not found: apply the network service first")
-        ids.append(subnet["SubnetId"])
+        ids.append(found)
     return ids
 
 
 def security_group_id(ctx: Context, role: str) -> str | None:
-    group = find_one(ctx, "describe_security_groups", "SecurityGroups", sg_name(ctx.env, role))
-    return group["GroupId"] if group else None
+    def fetch() -> str | None:
+        group = find_one(ctx, "describe_security_groups", "SecurityGroups", sg_name(ctx.env, role))
+        return group["GroupId"] if group else None
+
+    return remember(ctx.aws, ("security-group", role), fetch)
 
 
 def require_security_group_id(ctx: Context, role: str) -> str:
@@ -134,18 +153,19 @@ def task_subnet_tier(settings: NetworkSettings) -> str:
 
 
 def ec2_tag_attribute(
-    ctx: Context, name: str, object_id: Callable[[], str], component: str = NAME
+    ctx: Context, name: str, find: Callable[[], dict[str, Any] | None], id_key: str
 ) -> Attribute:
+    """Tags of an EC2 object, read from the object `find()` returns (describe_* includes them)."""
     ec2 = ctx.aws.client("ec2")
-    desired = {**standard_tags(ctx.config, component), "Name": name}
+    desired = {**standard_tags(ctx.config, NAME), "Name": name}
 
     def read() -> dict[str, str]:
-        found = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [object_id()]}])["Tags"]
-        return from_list(found)
+        return from_list((find() or {}).get("Tags", []))
 
     def write(tags: dict[str, str]) -> None:
         ec2.create_tags(
-            Resources=[object_id()], Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+            Resources=[find()[id_key]],  # type: ignore[index]
+            Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         )
 
     return Attribute(
@@ -200,7 +220,7 @@ def _vpc(ctx: Context, settings: NetworkSettings) -> Resource:
             # EFS mounts by DNS name and interface endpoints need private DNS: both need these on.
             dns_attribute("enableDnsSupport"),
             dns_attribute("enableDnsHostnames"),
-            ec2_tag_attribute(ctx, name, lambda: require_vpc_id(ctx)),
+            ec2_tag_attribute(ctx, name, lambda: find_one(ctx, "describe_vpcs", "Vpcs", name), "VpcId"),
         ],
     )
 
@@ -242,7 +262,7 @@ def _subnets(ctx: Context, settings: NetworkSettings) -> list[Resource]:
                     create=create,
                     attributes=[
                         Attribute("cidr", cidr, read_cidr, refuse),
-                        ec2_tag_attribute(ctx, name, lambda find=find: find()["SubnetId"]),
+                        ec2_tag_attribute(ctx, name, find, "SubnetId"),
                     ],
                 )
             )
@@ -273,7 +293,7 @@ def _internet_gateway(ctx: Context) -> Resource:
         create=create,
         attributes=[
             Attribute("attachment", True, read_attachment, attach),
-            ec2_tag_attribute(ctx, name, lambda: find()["InternetGatewayId"]),
+            ec2_tag_attribute(ctx, name, find, "InternetGatewayId"),
         ],
     )
 
@@ -354,7 +374,7 @@ def _route_table(ctx: Context, settings: NetworkSettings, tier: str) -> Resource
         attributes=[
             Attribute("default-route", desired_default, read_default, write_default),
             Attribute("associations", desired_associations(), read_associations, write_associations),
-            ec2_tag_attribute(ctx, name, lambda: find()["RouteTableId"]),
+            ec2_tag_attribute(ctx, name, find, "RouteTableId"),
         ],
     )
 
@@ -432,7 +452,7 @@ def _security_group(
                 write_rules,
                 matches=lambda want, have: sorted(want, key=str) == sorted(have or [], key=str),
             ),
-            ec2_tag_attribute(ctx, name, lambda: find()["GroupId"]),
+            ec2_tag_attribute(ctx, name, find, "GroupId"),
         ],
     )
 
@@ -483,7 +503,7 @@ def _s3_endpoint(ctx: Context) -> Resource:
                 lambda: "both" if len((find() or {}).get("RouteTableIds", [])) == 2 else "partial",
                 write_tables,
             ),
-            ec2_tag_attribute(ctx, name, lambda: find()["VpcEndpointId"]),
+            ec2_tag_attribute(ctx, name, find, "VpcEndpointId"),
         ],
     )
 
@@ -511,7 +531,7 @@ def _interface_endpoint(ctx: Context, service: str) -> Resource:
         f"vpc-endpoint {name}",
         exists=lambda: find() is not None,
         create=create,
-        attributes=[ec2_tag_attribute(ctx, name, lambda: find()["VpcEndpointId"])],
+        attributes=[ec2_tag_attribute(ctx, name, find, "VpcEndpointId")],
     )
 
 
@@ -541,14 +561,14 @@ def _nat(ctx: Context) -> list[Resource]:
             create=lambda: ec2.allocate_address(
                 Domain="vpc", TagSpecifications=tag_spec(ctx, "elastic-ip", eip_name)
             ),
-            attributes=[ec2_tag_attribute(ctx, eip_name, lambda: find_eip()["AllocationId"])],
+            attributes=[ec2_tag_attribute(ctx, eip_name, find_eip, "AllocationId")],
         ),
         Resource(
             NAME,
             f"nat-gateway {nat_name}",
             exists=lambda: find_nat() is not None,
             create=create_nat,
-            attributes=[ec2_tag_attribute(ctx, nat_name, lambda: find_nat()["NatGatewayId"])],
+            attributes=[ec2_tag_attribute(ctx, nat_name, find_nat, "NatGatewayId")],
         ),
     ]
 
@@ -576,6 +596,14 @@ def _managed(obj: dict[str, Any] | None, env: str) -> bool:
     return bool(obj) and is_managed(from_list(obj.get("Tags", [])), env)
 
 
+def _group_by_id(ec2: Any, group_id: str) -> dict[str, Any] | None:
+    """A filter, not GroupIds=: it answers empty instead of failing for a group deleted meanwhile."""
+    found = ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [group_id]}])[
+        "SecurityGroups"
+    ]
+    return dict(found[0]) if found else None
+
+
 def destroy_actions(ctx: Context) -> list[Action]:
     ec2 = ctx.aws.client("ec2")
     env = ctx.env
@@ -601,14 +629,14 @@ def destroy_actions(ctx: Context) -> list[Action]:
         if _managed(group, env):
 
             def delete_group(group: dict[str, Any] = group) -> None:
-                current = ec2.describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]
+                current = _group_by_id(ec2, group["GroupId"]) or {}
                 if current.get("IpPermissions"):
                     ec2.revoke_security_group_ingress(
                         GroupId=group["GroupId"], IpPermissions=current["IpPermissions"]
                     )
                 for _, other in groups:  # drop rules elsewhere that still point at this group
                     if other and other["GroupId"] != group["GroupId"]:
-                        now = ec2.describe_security_groups(GroupIds=[other["GroupId"]])["SecurityGroups"][0]
+                        now = _group_by_id(ec2, other["GroupId"]) or {}  # may be deleted already
                         refs = [
                             p
                             for p in now.get("IpPermissions", [])
