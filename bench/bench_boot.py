@@ -1,0 +1,331 @@
+"""Notebook boot benchmarks (issue 6): first content and time to interactive.
+
+One demo notebook (the solar calculator), built by the real pipeline with pre-computed outputs, opened in
+headless Chromium: cold (fresh profile) and warm (the same profile again: service worker + HTTP cache), on
+localhost and throttled through the DevTools protocol (9 Mbit/s, 150 ms RTT). Baselines in the same run and
+from the same runtime files: the same notebook as a plain `marimo export html-wasm` page, and a bare
+Pyodide boot (`loadPyodide()` only). Then where the time goes (marimo's worker messages) and one lever
+measured in Pyodide under Node.js: importing marimo and plotly from source vs from pre-compiled `.pyc`.
+
+Times are from navigation start. "First content": the first non-empty notebook output on screen.
+"Interactive": marimo's first `completed-run` after Python booted (sliders answer from then on).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+NOTEBOOK = "solar_calculator.py"
+SLUG = "solar-calculator"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+THROTTLED = {"offline": False, "latency": 150, "downloadThroughput": 9e6 / 8, "uploadThroughput": 9e6 / 8}
+BOOT_TIMEOUT_MS = 400_000
+
+# Runs in every frame before page scripts: records (epoch ms) the first notebook output on screen and
+# marimo's worker messages, into the top window's __boot.
+PROBE = r"""(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const rec = (key) => { try { const b = (window.top.__boot = window.top.__boot || {}); if (!(key in b)) b[key] = now(); } catch (e) {} };
+  const hasOutput = () => [...document.querySelectorAll('.output-area')].some((e) => e.innerText.trim() !== '');
+  const watch = () => {
+    if (hasOutput()) return rec('first_content');
+    const obs = new MutationObserver(() => { if (hasOutput()) { rec('first_content'); obs.disconnect(); } });
+    obs.observe(document.body, { subtree: true, childList: true, characterData: true });
+  };
+  document.addEventListener('DOMContentLoaded', watch);
+  const RealWorker = window.Worker;
+  window.Worker = function (url, options) {
+    const w = new RealWorker(url, options);
+    if (/\/worker-[\w-]+\.js/.test(String(url)) && !/save-worker/.test(String(url))) {
+      rec('worker_created');
+      w.addEventListener('message', (e) => {
+        const d = e.data, m = d && d.data && typeof d.data === 'object' ? d.data : d;
+        if (!m) return;
+        if (m.id === 'ready') rec('worker_ready');
+        if (m.id === 'initialized') rec('python_ready');
+        const text = m.id === 'kernelMessage' && m.payload && m.payload.message;
+        if (typeof text === 'string' && text.includes('"cell-op"')) rec('first_cell_op');
+        if (typeof text === 'string' && text.includes('"completed-run"')) rec('interactive');
+      });
+    }
+    return w;
+  };
+  window.Worker.prototype = RealWorker.prototype;
+})();"""
+
+BARE_PYODIDE = """<!doctype html><meta charset="utf-8"><title>bare Pyodide</title><body>
+<script type="module">
+const started = performance.timeOrigin + performance.now();
+const { loadPyodide } = await import("../runtime/pyodide.mjs");
+await loadPyodide({ indexURL: new URL("../runtime/", location.href).href });
+window.__boot = { ...(window.__boot || {}), python_ready: performance.timeOrigin + performance.now(),
+                  interactive: performance.timeOrigin + performance.now(), script_start: started };
+document.body.append("ready");
+</script>"""
+
+# Pyodide under Node.js (NOTES §9): import time of what a notebook session imports, from source and from
+# the .pyc Pyodide's own Python writes — the gain pre-compiled wheels would bring.
+PYC_PROBE = r"""
+import { loadPyodide } from "%(pyodide)s";
+const IMPORTS = %(imports)s;
+const SITE = "/lib/python3.14/site-packages";
+async function fresh() {
+  const py = await loadPyodide({ indexURL: "%(runtime)s/" });
+  await py.loadPackage(%(packages)s, { messageCallback: () => {} });
+  return py;
+}
+const timed = (py) => { const s = performance.now(); py.runPython(IMPORTS); return (performance.now() - s) / 1000; };
+// 1. A fresh interpreter imports from source (no .pyc anywhere in site-packages; nothing written yet).
+const a = await fresh();
+a.runPython("import sys; sys.dont_write_bytecode = True");
+const source = timed(a);
+// 2. Pre-compile site-packages (what a build step would ship inside the wheels) and collect the .pyc files.
+// Unchecked-hash .pyc: valid whatever the installed files' mtimes (as pre-compiled wheels would ship them).
+a.runPython(`import compileall, py_compile; compileall.compile_dir("${SITE}", quiet=2,
+  invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)`);
+const files = a.runPython(`import pathlib; [str(p) for p in pathlib.Path("${SITE}").rglob("*.pyc")]`).toJs();
+const pyc = files.map((path) => [path, a.FS.readFile(path)]);
+// 3. Another fresh interpreter, the same wheels plus the .pyc files, imports the same modules.
+const b = await fresh();
+for (const [path, bytes] of pyc) {
+  b.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+  b.FS.writeFile(path, bytes);
+}
+const compiled = timed(b);
+console.log(JSON.stringify({ source, pyc: compiled, pyc_files: pyc.length }));
+"""
+
+
+@dataclass(frozen=True)
+class Load:
+    variant: str
+    network: str
+    cache: str
+    first_content: float | None  # seconds from navigation start
+    interactive: float | None
+    phases: dict[str, float]
+    megabytes: float
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _project(root: Path) -> Path:
+    """The real project with one demo notebook, pre-computed outputs on, no thumbnails (not measured here)."""
+    for name in ("docs", "src", "data", "node_modules"):
+        (root / name).symlink_to(REPO / name)
+    demos = root / "notebooks" / "demos"
+    demos.mkdir(parents=True)
+    shutil.copy2(REPO / "notebooks" / "demos" / NOTEBOOK, demos / NOTEBOOK)
+    (demos / "public").symlink_to((REPO / "notebooks" / "demos" / "public").resolve())
+    config = (REPO / "mkdocs.yml").read_text()
+    config = re.sub(r"\n\s+precompute_outputs:.*", "", config)
+    config = config.replace(
+        "  - mplat-gallery:\n",
+        f"  - mplat-gallery:\n      cache_dir: {root / '.cache'}\n      precompute_outputs: true\n"
+        '      thumbnails_browser: ""\n',
+        1,
+    )
+    (root / "mkdocs.yml").write_text(config)
+    wheels = REPO / ".cache" / "plugin" / "mplat-gallery" / "wheels"
+    if wheels.is_dir():
+        shutil.copytree(wheels, root / ".cache" / "wheels")
+    return root
+
+
+def _build(project: Path) -> Path:
+    site = project / "site"
+    result = subprocess.run(
+        [str(BIN / "mkdocs"), "build", "--site-dir", str(site)],
+        cwd=project, env=_env(), capture_output=True, text=True,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    return site
+
+
+def _add_baselines(project: Path, site: Path) -> None:
+    """A plain export of the same notebook and a bare Pyodide page, both on the site's own runtime files."""
+    from mplat.gallery.export import patch_page, runtime_attributes
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "plain.html"
+        subprocess.run(
+            [str(BIN / "marimo"), "export", "html-wasm", str(project / "notebooks" / "demos" / NOTEBOOK),
+             "-o", str(out), "--mode", "run"],
+            env=_env(), check=True, capture_output=True, cwd=project / "notebooks" / "demos",
+        )  # fmt: skip
+        html = patch_page(out.read_text(encoding="utf-8"), runtime_attributes("../runtime/"))
+        (site / "apps" / f"plain-{SLUG}.html").write_text(html, encoding="utf-8")
+    (site / "bench").mkdir(exist_ok=True)
+    (site / "bench" / "bare-pyodide.html").write_text(BARE_PYODIDE, encoding="utf-8")
+
+
+def _load(page, url: str, network: str) -> tuple[float | None, float | None, dict[str, float], float]:  # type: ignore[no-untyped-def]
+    received = [0]
+    page.context.on(
+        "response", lambda r: received.__setitem__(0, received[0] + int(r.headers.get("content-length") or 0))
+    )
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    if network == "throttled":
+        cdp.send("Network.emulateNetworkConditions", THROTTLED)
+    page.goto(url, wait_until="commit")
+    page.wait_for_function("window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100)
+    time.sleep(0.3)
+    origin = page.evaluate("performance.timeOrigin")
+    boot = {k: (v - origin) / 1000 for k, v in page.evaluate("window.__boot").items()}
+    cdp.detach()
+    return boot.get("first_content"), boot.get("interactive"), boot, received[0] / 1e6
+
+
+def _measure(site: Path) -> list[Load]:
+    from playwright.sync_api import sync_playwright
+
+    from mplat.gallery.preview import SiteServer
+
+    server = SiteServer(site).start()
+    pages = {
+        "mplat (pre-computed, gate, worker)": f"{server.url}gallery/{SLUG}/",
+        "plain marimo export": f"{server.url}apps/plain-{SLUG}.html",
+        "bare Pyodide": f"{server.url}bench/bare-pyodide.html",
+    }
+    loads: list[Load] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for network in ("localhost", "throttled"):
+                for variant, url in pages.items():
+                    context = browser.new_context(viewport={"width": 1280, "height": 900})
+                    context.add_init_script(PROBE)
+                    for cache in ("cold", "warm"):
+                        page = context.new_page()
+                        first, ready, phases, mb = _load(page, url, network)
+                        loads.append(Load(variant, network, cache, first, ready, phases, mb))
+                        if cache == "cold" and "mplat" in variant:  # let the worker take over and cache
+                            page.wait_for_function(
+                                "navigator.serviceWorker.controller !== null", timeout=120_000
+                            )
+                            time.sleep(5)
+                        page.close()
+                    context.close()
+            browser.close()
+    finally:
+        server.stop()
+    return loads
+
+
+def _pyc_lever(site: Path) -> dict[str, float]:
+    lock = json.loads((site / "runtime" / "pyodide-lock.json").read_text())
+    packages = [
+        n
+        for n in ("marimo-base", "plotly", "micropip", "pyodide-http", "jedi", "docutils", "pygments")
+        if n in lock["packages"]
+    ]
+    script = PYC_PROBE % {
+        "pyodide": REPO / "node_modules" / "pyodide" / "pyodide.mjs",
+        "runtime": site / "runtime",
+        "packages": json.dumps(packages),
+        "imports": json.dumps(
+            "import marimo, marimo._pyodide.bootstrap, jedi, docutils.core, pygments"
+            + (", plotly.graph_objects" if "plotly" in packages else "")
+        ),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pyc.mjs"
+        path.write_text(script)
+        out = subprocess.run(["node", str(path)], capture_output=True, text=True, timeout=900, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def _runtime_bytes(site: Path) -> list[tuple[str, float]]:
+    lock = json.loads((site / "runtime" / "pyodide-lock.json").read_text())
+    sizes = [
+        (f, (site / "runtime" / f).stat().st_size / 1e6) for f in ("pyodide.asm.wasm", "python_stdlib.zip")
+    ]
+    for name, pkg in lock["packages"].items():
+        sizes.append((name, (site / "runtime" / pkg["file_name"]).stat().st_size / 1e6))
+    return sorted(sizes, key=lambda item: -item[1])
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        project = _project(Path(tmp) / "project")
+        started = time.perf_counter()
+        site = _build(project)
+        build_s = time.perf_counter() - started
+        _add_baselines(project, site)
+        loads = _measure(site)
+        pyc = _pyc_lever(site)
+        sizes = _runtime_bytes(site)
+
+    rows = [
+        f"| {x.variant} | {x.network} | {x.cache} | {_s(x.first_content)} | {_s(x.interactive)} | {x.megabytes:.1f} |"
+        for x in loads
+    ]
+    phase_keys = ["worker_created", "worker_ready", "python_ready", "first_cell_op", "interactive"]
+    phase_rows = [
+        f"| {x.variant} | {x.network} | {x.cache} | "
+        + " | ".join(_s(x.phases.get(k)) for k in phase_keys)
+        + " |"
+        for x in loads
+        if "bare" not in x.variant
+    ]
+    size_rows = [f"| {name} | {mb:.1f} |" for name, mb in sizes[:8]]
+    return "\n".join(
+        [
+            "## Notebook boot: first content and time to interactive (issue 6)",
+            "",
+            f"Notebook `{NOTEBOOK}` built by the pipeline with pre-computed outputs ({build_s:.0f} s build). "
+            "Headless Chromium, one run each; cold = fresh profile, warm = the same profile again (service "
+            "worker and HTTP cache). Throttled = DevTools `Network.emulateNetworkConditions` 9 Mbit/s, 150 ms "
+            "RTT on the page. MB = response bytes the page saw (content-length; worker-served responses "
+            "included). Baselines use the same runtime files.",
+            "",
+            "| Page | Network | Cache | First content | Interactive | MB |",
+            "|---|---|---|---:|---:|---:|",
+            *rows,
+            "",
+            "Where the time goes (seconds from navigation start): marimo's kernel worker created, its "
+            "`ready` message (worker script loaded), `initialized` (Pyodide + marimo's packages loaded), the "
+            "first cell operation, the first completed run.",
+            "",
+            "| Page | Network | Cache | Worker created | Worker ready | Python ready | First cell op | Interactive |",
+            "|---|---|---|---:|---:|---:|---:|---:|",
+            *phase_rows,
+            "",
+            "Lever: pre-compiled `.pyc` (Pyodide 314 under Node.js, same wheels): importing what a session "
+            "imports (`marimo`, its Pyodide bootstrap, `plotly.graph_objects`, jedi, docutils, pygments).",
+            "",
+            "| Import from | Time |",
+            "|---|---:|",
+            f"| source (.py, compiled on import) | {pyc['source']:.2f} s |",
+            f"| pre-compiled .pyc ({pyc['pyc_files']} files) | {pyc['pyc']:.2f} s |",
+            "",
+            "Largest runtime downloads (MB):",
+            "",
+            "| File / package | MB |",
+            "|---|---:|",
+            *size_rows,
+        ]
+    )
