@@ -42,14 +42,16 @@
 
   /* ---- registration and updates ---- */
 
-  async function removeStaleWorker() {
-    const stale = await navigator.serviceWorker.getRegistration(SITE_ROOT.href);
-    if (!stale) return;
+  /* No sw.js on the server (e.g. `mkdocs serve` after a preview of a build on the same address): remove
+     the worker left from that build, which would otherwise keep serving its cached pages. */
+  async function removeIfWorkerGone() {
     const probe = await fetch(WORKER_URL, { method: "HEAD", cache: "no-store" }).catch(() => null);
-    if (probe && probe.status === 404) {
-      await stale.unregister();
-      if (navigator.serviceWorker.controller) location.reload(); // this page came from the stale worker
-    }
+    if (!probe || probe.status !== 404) return false; // offline, or the worker is there: keep it
+    // Throws where the browser allows no worker at all (e.g. in a third-party frame): nothing to remove.
+    const stale = await navigator.serviceWorker.getRegistration(SITE_ROOT.href).catch(() => null);
+    if (stale) await stale.unregister();
+    if (navigator.serviceWorker.controller) location.reload(); // this page came from the stale worker
+    return true;
   }
 
   async function register() {
@@ -59,9 +61,12 @@
         updateViaCache: "none",
       });
     } catch {
-      await removeStaleWorker();
+      await removeIfWorkerGone();
       return null;
     }
+    // register() does not fetch sw.js again for a known worker: check it once per page load (in the
+    // background: an update found here downloads before it resolves).
+    registration.update().catch(removeIfWorkerGone);
     const offerUpdate = () => {
       if (registration.waiting && navigator.serviceWorker.controller) showUpdatePrompt();
     };
