@@ -708,7 +708,28 @@ def plan(ctx: Context) -> list[Action]:
     actions: list[Action] = []
     for resource in resources(ctx, tier.network):
         actions.extend(resource.plan())
-    return actions
+    return actions + _switched_off_options(ctx, tier.network)
+
+
+def _switched_off_options(ctx: Context, settings: NetworkSettings) -> list[Action]:
+    """A NAT gateway or interface endpoints left from when the option was on (they cost money)."""
+    env, unwanted = ctx.env, set()
+    if not settings.nat_gateway and find_one(
+        ctx, "describe_nat_gateways", "NatGateways", resource_name(env, "nat"), filters=[]
+    ):
+        unwanted |= {
+            f"nat-gateway {resource_name(env, 'nat')}",
+            f"elastic-ip {resource_name(env, 'nat-eip')}",
+        }
+    if not settings.interface_endpoints and security_group_id(ctx, "endpoint"):
+        unwanted |= {f"security-group {sg_name(env, 'endpoint')}"}
+        unwanted |= {
+            f"vpc-endpoint {resource_name(env, s.replace('.', '-') + '-endpoint')}"
+            for s in INTERFACE_ENDPOINTS
+        }
+    if not unwanted:
+        return []
+    return [action for action in destroy_actions(ctx) if action.resource in unwanted]
 
 
 def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
