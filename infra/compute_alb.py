@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from infra import naming
@@ -361,7 +362,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
 
 def http_listener_resource(ctx: Context) -> Resource:
     elb = ctx.aws.client("elbv2")
-    redirect = [
+    redirect: list[dict[str, Any]] = [
         {
             "Type": "redirect",
             "Order": 1,
@@ -590,7 +591,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                         "delete",
                         f"listener {alb_name(ctx.env)}:{port}",
                         (),
-                        (lambda arn=listener["ListenerArn"]: elb.delete_listener(ListenerArn=arn),),
+                        (partial(elb.delete_listener, ListenerArn=listener["ListenerArn"]),),
                     )
                 )
 

@@ -398,8 +398,7 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
                 standard_tags(ctx.config, NAME),
                 lambda: {t["key"]: t["value"] for t in (latest_task_definition(ctx) or {}).get("tags", [])},
                 lambda _: ecs.tag_resource(
-                    resourceArn=latest_task_definition(ctx)["taskDefinitionArn"],
-                    tags=ecs_tags(ctx),  # type: ignore[index]
+                    resourceArn=(latest_task_definition(ctx) or {})["taskDefinitionArn"], tags=ecs_tags(ctx)
                 ),
                 matches=_subset,
             ),

@@ -237,8 +237,10 @@ def destroy_actions(ctx: Context) -> list[Action]:
     acm = ctx.aws.client("acm")
     route53 = ctx.aws.client("route53")
 
+    zone = tier.dns.zone
+
     def delete() -> None:
-        zone_id = hosted_zone_id(ctx, tier.dns.zone)
+        zone_id = hosted_zone_id(ctx, zone)
         for record in _validation_records(cert):
             with contextlib.suppress(route53.exceptions.InvalidChangeBatch):  # already gone
                 route53.change_resource_record_sets(

@@ -10,6 +10,7 @@ dated exchange rate of `infra/cost.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from infra import compute_alb, naming
@@ -397,11 +398,20 @@ def _budget(ctx: Context, tier: ComputeTier) -> Resource:
 
 
 def _alarm_resources(ctx: Context, tier: ComputeTier) -> list[Resource]:
-    resources = [_alarm_resource(ctx, a, lambda a=a: a) for a in lambda_alarms(ctx)]
+    resources = [_alarm_resource(ctx, alarm, partial(_same, alarm)) for alarm in lambda_alarms(ctx)]
     if tier.compute.enabled:
         for index, alarm in enumerate(compute_alarms(ctx)):
-            resources.append(_alarm_resource(ctx, alarm, lambda i=index: compute_alarms(ctx)[i]))
+            resources.append(_alarm_resource(ctx, alarm, partial(_compute_alarm, ctx, index)))
     return resources
+
+
+def _same(alarm: dict[str, Any]) -> dict[str, Any]:
+    return alarm
+
+
+def _compute_alarm(ctx: Context, index: int) -> dict[str, Any]:
+    """Rebuilt at apply time: the load balancer and file system ids exist only by then."""
+    return compute_alarms(ctx)[index]
 
 
 def _delete_alarm_actions(ctx: Context, names: list[str]) -> list[Action]:
@@ -419,7 +429,7 @@ def _delete_alarm_actions(ctx: Context, names: list[str]) -> list[Action]:
                     "delete",
                     f"alarm {name}",
                     (),
-                    (lambda n=name: cloudwatch.delete_alarms(AlarmNames=[n]),),
+                    (partial(cloudwatch.delete_alarms, AlarmNames=[name]),),
                 )
             )
     return actions

@@ -13,7 +13,8 @@ stored anywhere and an interrupted apply is finished by running apply again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeGuard
 
 from infra import naming
 from infra.compute_config import NetworkSettings, compute_tier
@@ -72,6 +73,13 @@ def find_one(ctx: Context, describe: str, key: str, name: str, **extra: Any) -> 
     if len(found) > 1:
         raise ValueError(f"{len(found)} EC2 objects are tagged Name={name}: remove the extra ones by hand")
     return found[0] if found else None
+
+
+def must(found: dict[str, Any] | None, name: str) -> dict[str, Any]:
+    """For apply steps: the object an earlier step of this apply created (or a clear error)."""
+    if found is None:
+        raise RuntimeError(f"{name} not found: apply the network service first")
+    return found
 
 
 def vpc_id(ctx: Context) -> str | None:
@@ -164,7 +172,7 @@ def ec2_tag_attribute(
 
     def write(tags: dict[str, str]) -> None:
         ec2.create_tags(
-            Resources=[find()[id_key]],  # type: ignore[index]
+            Resources=[must(find(), name)[id_key]],
             Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         )
 
@@ -226,47 +234,49 @@ def _vpc(ctx: Context, settings: NetworkSettings) -> Resource:
 
 
 def _subnets(ctx: Context, settings: NetworkSettings) -> list[Resource]:
-    ec2 = ctx.aws.client("ec2")
     resources = []
     for tier, cidrs in (("public", settings.public_subnet_cidrs), ("private", settings.private_subnet_cidrs)):
         for index, (name, cidr) in enumerate(zip(subnet_names(ctx.env, tier), cidrs, strict=True)):
-
-            def find(name: str = name) -> dict[str, Any] | None:
-                return find_one(ctx, "describe_subnets", "Subnets", name)
-
-            def create(name: str = name, cidr: str = cidr, index: int = index) -> None:
-                ec2.create_subnet(
-                    VpcId=require_vpc_id(ctx),
-                    CidrBlock=cidr,
-                    AvailabilityZone=zones(ctx)[index],
-                    TagSpecifications=tag_spec(ctx, "subnet", name),
-                )
-
-            def read_cidr(find: Callable[[], dict[str, Any] | None] = find) -> str:
-                found = find()
-                return found["CidrBlock"] if found else ""
-
-            def refuse(_: str, name: str = name, cidr: str = cidr, read_cidr=read_cidr) -> None:
-                if read_cidr() == cidr:
-                    return
-                raise RuntimeError(
-                    f"subnet {name} exists with another CIDR than {cidr}: a subnet's CIDR cannot change; "
-                    "revert the config or destroy the compute tier first"
-                )
-
-            resources.append(
-                Resource(
-                    NAME,
-                    f"subnet {name}",
-                    exists=lambda find=find: find() is not None,
-                    create=create,
-                    attributes=[
-                        Attribute("cidr", cidr, read_cidr, refuse),
-                        ec2_tag_attribute(ctx, name, find, "SubnetId"),
-                    ],
-                )
-            )
+            resources.append(_subnet(ctx, name, cidr, index))
     return resources
+
+
+def _subnet(ctx: Context, name: str, cidr: str, zone_index: int) -> Resource:
+    ec2 = ctx.aws.client("ec2")
+
+    def find() -> dict[str, Any] | None:
+        return find_one(ctx, "describe_subnets", "Subnets", name)
+
+    def create() -> None:
+        ec2.create_subnet(
+            VpcId=require_vpc_id(ctx),
+            CidrBlock=cidr,
+            AvailabilityZone=zones(ctx)[zone_index],
+            TagSpecifications=tag_spec(ctx, "subnet", name),
+        )
+
+    def read_cidr() -> str:
+        found = find()
+        return found["CidrBlock"] if found else ""
+
+    def refuse(_: str) -> None:
+        if read_cidr() == cidr:
+            return
+        raise RuntimeError(
+            f"subnet {name} exists with another CIDR than {cidr}: a subnet's CIDR cannot change; "
+            "revert the config or destroy the compute tier first"
+        )
+
+    return Resource(
+        NAME,
+        f"subnet {name}",
+        exists=lambda: find() is not None,
+        create=create,
+        attributes=[
+            Attribute("cidr", cidr, read_cidr, refuse),
+            ec2_tag_attribute(ctx, name, find, "SubnetId"),
+        ],
+    )
 
 
 def _internet_gateway(ctx: Context) -> Resource:
@@ -281,10 +291,12 @@ def _internet_gateway(ctx: Context) -> Resource:
 
     def read_attachment() -> bool:
         igw = find()
-        return bool(igw) and any(a["VpcId"] == vpc_id(ctx) for a in igw.get("Attachments", []))
+        return igw is not None and any(a["VpcId"] == vpc_id(ctx) for a in igw.get("Attachments", []))
 
     def attach(_: bool) -> None:
-        ec2.attach_internet_gateway(InternetGatewayId=find()["InternetGatewayId"], VpcId=require_vpc_id(ctx))
+        ec2.attach_internet_gateway(
+            InternetGatewayId=must(find(), name)["InternetGatewayId"], VpcId=require_vpc_id(ctx)
+        )
 
     return Resource(
         NAME,
@@ -330,18 +342,17 @@ def _route_table(ctx: Context, settings: NetworkSettings, tier: str) -> Resource
         return None
 
     def write_default(target: str | None) -> None:
-        table_id = find()["RouteTableId"]
+        table_id = must(find(), name)["RouteTableId"]
         if read_default() is not None:
             ec2.delete_route(RouteTableId=table_id, DestinationCidrBlock=ANYWHERE)
         if target == "igw":
-            igw = find_one(
-                ctx, "describe_internet_gateways", "InternetGateways", resource_name(ctx.env, "igw")
-            )
+            igw_name = resource_name(ctx.env, "igw")
+            igw = must(find_one(ctx, "describe_internet_gateways", "InternetGateways", igw_name), igw_name)
             ec2.create_route(
                 RouteTableId=table_id, DestinationCidrBlock=ANYWHERE, GatewayId=igw["InternetGatewayId"]
             )
         elif target == "nat":
-            nat = find_one(ctx, "describe_nat_gateways", "NatGateways", nat_name, filters=[])
+            nat = must(find_one(ctx, "describe_nat_gateways", "NatGateways", nat_name, filters=[]), nat_name)
             ec2.create_route(
                 RouteTableId=table_id, DestinationCidrBlock=ANYWHERE, NatGatewayId=nat["NatGatewayId"]
             )
@@ -352,7 +363,7 @@ def _route_table(ctx: Context, settings: NetworkSettings, tier: str) -> Resource
         return sorted(ids)
 
     def write_associations(_: Any) -> None:
-        table = find()
+        table = must(find(), name)
         wanted = set(subnet_ids(ctx, tier))
         for assoc in table.get("Associations", []):
             if assoc.get("SubnetId") and assoc["SubnetId"] not in wanted:
@@ -421,7 +432,7 @@ def _security_group(
         )
 
     def write_rules(_: Any) -> None:
-        group = find()
+        group = must(find(), name)
         if group.get("IpPermissions"):
             ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
         permissions = []
@@ -483,7 +494,7 @@ def _s3_endpoint(ctx: Context) -> Resource:
         )
 
     def write_tables(_: Any) -> None:
-        endpoint = find()
+        endpoint = must(find(), name)
         have, want = set(endpoint.get("RouteTableIds", [])), set(_route_table_ids(ctx))
         ec2.modify_vpc_endpoint(
             VpcEndpointId=endpoint["VpcEndpointId"],
@@ -548,7 +559,7 @@ def _nat(ctx: Context) -> list[Resource]:
     def create_nat() -> None:
         nat = ec2.create_nat_gateway(
             SubnetId=subnet_ids(ctx, "public")[0],
-            AllocationId=find_eip()["AllocationId"],
+            AllocationId=must(find_eip(), eip_name)["AllocationId"],
             TagSpecifications=tag_spec(ctx, "natgateway", nat_name),
         )["NatGateway"]
         ec2.get_waiter("nat_gateway_available").wait(NatGatewayIds=[nat["NatGatewayId"]])
@@ -592,8 +603,8 @@ def resources(ctx: Context, settings: NetworkSettings) -> list[Resource]:
 # Destroy (reverse creation order; only objects tagged ManagedBy=mplat-infra for this env)
 
 
-def _managed(obj: dict[str, Any] | None, env: str) -> bool:
-    return bool(obj) and is_managed(from_list(obj.get("Tags", [])), env)
+def _managed(obj: dict[str, Any] | None, env: str) -> TypeGuard[dict[str, Any]]:
+    return obj is not None and is_managed(from_list(obj.get("Tags", [])), env)
 
 
 def _group_by_id(ec2: Any, group_id: str) -> dict[str, Any] | None:
@@ -618,7 +629,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
         if _managed(endpoint, env):
             add(
                 f"vpc-endpoint {name}",
-                lambda e=endpoint: ec2.delete_vpc_endpoints(VpcEndpointIds=[e["VpcEndpointId"]]),
+                partial(ec2.delete_vpc_endpoints, VpcEndpointIds=[endpoint["VpcEndpointId"]]),
             )
     # Rules first: groups reference each other, so none could be deleted while another points at it.
     groups = [
@@ -677,7 +688,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
         for name in reversed(subnet_names(env, tier)):
             subnet = find_one(ctx, "describe_subnets", "Subnets", name)
             if _managed(subnet, env):
-                add(f"subnet {name}", lambda s=subnet: ec2.delete_subnet(SubnetId=s["SubnetId"]))
+                add(f"subnet {name}", partial(ec2.delete_subnet, SubnetId=subnet["SubnetId"]))
     igw_name = resource_name(env, "igw")
     igw = find_one(ctx, "describe_internet_gateways", "InternetGateways", igw_name)
     if _managed(igw, env):

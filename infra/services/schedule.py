@@ -9,6 +9,7 @@ hours: `python -m infra wake --env ENV` (the `stop` schedule scales it down agai
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from infra import naming
@@ -223,7 +224,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                     "delete",
                     f"schedule {name}",
                     (),
-                    (lambda n=name: scheduler.delete_schedule(Name=n, GroupName=group),),
+                    (partial(scheduler.delete_schedule, Name=name, GroupName=group),),
                 )
             )
         actions.append(

@@ -462,7 +462,7 @@ def test_image_change_is_one_update_and_apply_rolls_the_service(deployed: Deploy
     changes = [line for line in out.splitlines() if line[:1] in "+~-!"]
     assert changes == ["~ update compute   ecs-task-definition mplat-dev-compute-task (image)"], out
 
-    code, out = deployed.run("apply", "--env", "dev", "--only", COMPUTE_TIER, "--yes")
+    code, out = deployed.run("apply", "--env", "dev", "--only", "compute", "--yes")
     assert code == 0, out
     ecs = client("ecs")
     service = ecs.describe_services(
@@ -474,7 +474,7 @@ def test_image_change_is_one_update_and_apply_rolls_the_service(deployed: Deploy
         "image"
     ]
     assert image.endswith("/mplat-dev-compute-marimo:v2")
-    code, out = deployed.run("plan", "--env", "dev", "--only", COMPUTE_TIER)
+    code, out = deployed.run("plan", "--env", "dev", "--only", "compute")
     assert code == 0, out
 
 
@@ -516,6 +516,21 @@ def test_cost_lists_every_resource_apply_creates_and_dev_is_under_50_eur(deploye
     on, office, off = (float(x) for x in re.findall(r"\*\*(\d+\.\d\d)\*\*", total))
     assert office < 50 and off < office < on
     assert "EUR" in out and "eu-central-1" in out
+
+
+def test_wake_starts_the_service_outside_office_hours(deployed: Deployment) -> None:
+    ecs = client("ecs")
+    # What the evening schedule does:
+    ecs.update_service(
+        cluster="mplat-dev-compute-cluster", service="mplat-dev-compute-service", desiredCount=0
+    )
+    assert deployed.run("plan", "--env", "dev", "--only", "compute")[0] == 0  # the schedule owns the count
+    code, out = deployed.run("wake", "--env", "dev")
+    assert code == 0, out
+    service = ecs.describe_services(
+        cluster="mplat-dev-compute-cluster", services=["mplat-dev-compute-service"]
+    )
+    assert service["services"][0]["desiredCount"] == 1
 
 
 def test_switching_compute_off_plans_its_removal_and_destroy_leaves_storage(deployed: Deployment) -> None:
