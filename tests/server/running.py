@@ -20,6 +20,14 @@ SERVE_SCRIPT = REPO_ROOT / "docker" / "marimo" / "serve.sh"
 ACCOUNT_ID = "123456789012"
 RAW_BUCKET = f"mplat-local-storage-raw-{ACCOUNT_ID}"
 DERIVED_BUCKET = f"mplat-local-storage-derived-{ACCOUNT_ID}"
+# Every notebook of notebooks/analysis/ and a text it shows only once its cells ran. Add a line per new notebook
+# (test_gallery_lists_every_analysis_notebook fails until you do).
+NOTEBOOK_MARKERS = {
+    "weather_processing.py": "Monthly statistics",
+    "pipeline_status.py": "source(s) in",
+    "orientation_sweep.py": "Run orientation sweep",
+    "scratch_staging.py": "Stage into scratch",
+}
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -92,3 +100,18 @@ def serve(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+def open_notebook(page, server: RunningServer, name: str, marker: str):
+    """Open a notebook and wait for a text that only shows once its cells ran."""
+    assert NOTEBOOK_MARKERS[name]
+    page.goto(f"{server.url}/?file={name}")
+    page.get_by_text(marker).first.wait_for()
+    assert_no_cell_error(page)
+    return page
+
+
+def assert_no_cell_error(page) -> None:
+    # In run mode marimo hides tracebacks: a failing cell shows "An internal error occurred".
+    assert page.get_by_text("An internal error").count() == 0
+    assert page.get_by_text("Traceback").count() == 0

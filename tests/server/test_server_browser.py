@@ -12,7 +12,16 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .running import DERIVED_BUCKET, RAW_BUCKET, RunningServer, serve, server_environment
+from .running import (
+    DERIVED_BUCKET,
+    NOTEBOOK_MARKERS,
+    RAW_BUCKET,
+    RunningServer,
+    assert_no_cell_error,
+    open_notebook,
+    serve,
+    server_environment,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("server_browser")]
 
@@ -20,12 +29,6 @@ AMSTERDAM = "NLD_Amsterdam062400_IWEC.epw"
 PIEDMONT = "tmy_45.000_8.000_2005_2023.epw"
 # Room for the Amsterdam file and its hourly table, not for a second weather file on top.
 SCRATCH_LIMIT = 2_500_000
-NOTEBOOK_MARKERS = {
-    "weather_processing.py": "Monthly statistics",
-    "pipeline_status.py": "source(s) in",
-    "orientation_sweep.py": "Run orientation sweep",
-    "scratch_staging.py": "Stage into scratch",
-}
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +55,6 @@ def s3(aws_env: str):
     return client
 
 
-def open_notebook(page, server: RunningServer, name: str, marker: str):
-    """Open a notebook and wait for a text that only shows once its cells ran."""
-    assert NOTEBOOK_MARKERS[name]
-    page.goto(f"{server.url}/?file={name}")
-    page.get_by_text(marker).first.wait_for()
-    assert_no_cell_error(page)
-    return page
-
-
-def assert_no_cell_error(page) -> None:
-    # In run mode marimo hides tracebacks: a failing cell shows "An internal error occurred".
-    assert page.get_by_text("An internal error").count() == 0
-    assert page.get_by_text("Traceback").count() == 0
-
-
 def test_health_answers_200(server: RunningServer) -> None:
     with urllib.request.urlopen(f"{server.url}/health", timeout=10) as response:
         assert response.status == 200
@@ -80,11 +68,6 @@ def test_gallery_lists_every_analysis_notebook(server: RunningServer, page, repo
     assert set(NOTEBOOK_MARKERS) == {
         path.name for path in (repo_root / "notebooks" / "analysis").glob("*.py")
     }
-
-
-@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_MARKERS))
-def test_each_notebook_renders(server: RunningServer, s3, page, notebook: str) -> None:
-    open_notebook(page, server, notebook, NOTEBOOK_MARKERS[notebook])
 
 
 def _put_counts(s3, source: str, date: str, objects: int, records: int, size: int) -> None:

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .running import RunningServer, serve
+from .running import NOTEBOOK_MARKERS, RunningServer, assert_no_cell_error, open_notebook, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("server_browser")]
 
@@ -115,6 +116,17 @@ def stack_server(dev_stack: DevStack, tmp_path_factory) -> Iterator[RunningServe
         yield running
 
 
+def test_health_answers_200(stack_server: RunningServer) -> None:
+    with urllib.request.urlopen(f"{stack_server.url}/health", timeout=10) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"status": "healthy"}
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_MARKERS))
+def test_each_notebook_renders(stack_server: RunningServer, page, notebook: str) -> None:
+    open_notebook(page, stack_server, notebook, NOTEBOOK_MARKERS[notebook])
+
+
 def test_pipeline_status_shows_what_was_ingested(
     dev_stack: DevStack, stack_server: RunningServer, page
 ) -> None:
@@ -133,13 +145,13 @@ def test_pipeline_status_shows_what_was_ingested(
             records[source] += int(metadata["record-count"])
     assert all(objects[source] > 0 for source in SOURCES)
 
-    page.goto(f"{stack_server.url}/?file=pipeline_status.py")
-    page.get_by_text(f"{len(SOURCES)} source(s) in").first.wait_for()
+    open_notebook(page, stack_server, "pipeline_status.py", f"{len(SOURCES)} source(s) in")
     for source in SOURCES:
         row = page.locator(f'tr[data-source="{source}"]')
         assert row.locator('td[data-field="objects"]').inner_text() == str(objects[source])
         assert row.locator('td[data-field="records"]').inner_text() == str(records[source])
         assert row.locator('td[data-field="failures"]').inner_text() == "0"
+    assert_no_cell_error(page)
 
 
 def _monthly_ghi(epw_text: str) -> list[float]:
@@ -153,8 +165,7 @@ def _monthly_ghi(epw_text: str) -> list[float]:
 def test_weather_processing_goes_from_demo_to_the_uploaded_file(
     dev_stack: DevStack, stack_server: RunningServer, page, repo_root: Path
 ) -> None:
-    page.goto(f"{stack_server.url}/?file=weather_processing.py")
-    page.get_by_text("Monthly statistics").first.wait_for()
+    open_notebook(page, stack_server, "weather_processing.py", "Monthly statistics")
     page.get_by_text("Using demo data").first.wait_for()
 
     upload = subprocess.run(
@@ -169,8 +180,7 @@ def test_weather_processing_goes_from_demo_to_the_uploaded_file(
     keys = sorted(item["Key"] for item in listing.get("Contents", []))
     assert keys, upload.stdout
 
-    page.goto(f"{stack_server.url}/?file=weather_processing.py")
-    page.get_by_text("Saved to derived").first.wait_for()
+    open_notebook(page, stack_server, "weather_processing.py", "Saved to derived")
     assert page.get_by_text("Using demo data").count() == 0
 
     stem = keys[0].rsplit("/", 1)[-1].removesuffix(".gz").removesuffix(".epw")
