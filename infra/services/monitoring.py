@@ -416,9 +416,18 @@ def _compute_alarm(ctx: Context, index: int) -> dict[str, Any]:
 
 def _delete_alarm_actions(ctx: Context, names: list[str]) -> list[Action]:
     cloudwatch = ctx.aws.client("cloudwatch")
+    # One call for all our alarms instead of one per name: every alarm name starts like this.
+    prefix = alarm_name(ctx.env, "x").removesuffix("x")
+    existing = {
+        alarm["AlarmName"]: alarm
+        for page in cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNamePrefix=prefix, AlarmTypes=["MetricAlarm"]
+        )
+        for alarm in page["MetricAlarms"]
+    }
     actions = []
     for name in names:
-        alarm = find_alarm(ctx, name)
+        alarm = existing.get(name)
         if not alarm:
             continue
         tags = from_list(cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"])

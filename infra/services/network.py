@@ -623,7 +623,8 @@ def destroy_actions(ctx: Context) -> list[Action]:
     def add(resource: str, *steps: Callable[[], object]) -> None:
         actions.append(Action(NAME, "delete", resource, (), steps))
 
-    for service in (*INTERFACE_ENDPOINTS, "s3"):
+    in_vpc = vpc_id(ctx) is not None  # endpoints, groups, tables and subnets exist only inside our VPC
+    for service in (*INTERFACE_ENDPOINTS, "s3") if in_vpc else ():
         name = resource_name(env, f"{service.replace('.', '-')}-endpoint")
         endpoint = find_one(ctx, "describe_vpc_endpoints", "VpcEndpoints", name)
         if _managed(endpoint, env):
@@ -634,7 +635,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
     # Rules first: groups reference each other, so none could be deleted while another points at it.
     groups = [
         (role, find_one(ctx, "describe_security_groups", "SecurityGroups", sg_name(env, role)))
-        for role, _, _ in reversed(SECURITY_GROUPS)
+        for role, _, _ in (reversed(SECURITY_GROUPS) if in_vpc else ())
     ]
     for role, group in groups:
         if _managed(group, env):
@@ -660,7 +661,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 ec2.delete_security_group(GroupId=group["GroupId"])
 
             add(f"security-group {sg_name(env, role)}", delete_group)
-    for tier in ("private", "public"):
+    for tier in ("private", "public") if in_vpc else ():
         name = resource_name(env, f"{tier}-rt")
         table = find_one(ctx, "describe_route_tables", "RouteTables", name)
         if _managed(table, env):
@@ -684,7 +685,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
     eip = find_one(ctx, "describe_addresses", "Addresses", eip_name)
     if _managed(eip, env):
         add(f"elastic-ip {eip_name}", lambda: ec2.release_address(AllocationId=eip["AllocationId"]))
-    for tier in ("private", "public"):
+    for tier in ("private", "public") if in_vpc else ():
         for name in reversed(subnet_names(env, tier)):
             subnet = find_one(ctx, "describe_subnets", "Subnets", name)
             if _managed(subnet, env):
