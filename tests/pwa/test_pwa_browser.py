@@ -26,6 +26,8 @@ IPAD_SAFARI = (
     "Version/17.5 Mobile/15E148 Safari/604.1"
 )
 
+POINTER_EVENTS = "getComputedStyle(document.querySelector('marimo-ui-element')).pointerEvents"
+
 
 def _python_downloads(urls: list[str]) -> list[str]:
     return [u for u in urls if u.endswith((".whl", "pyodide.asm.wasm", "python_stdlib.zip"))]
@@ -59,6 +61,8 @@ def test_notebook_page_shows_precomputed_outputs_before_python_boots(
     assert PRECOMPUTED_TEXT in computed_outputs(frame)
     assert frame.locator("[role=slider]").count() == 1
     assert frame.evaluate("document.documentElement.dataset.mplatKernel") != "ready"
+    # The pre-computed slider cannot be moved yet: a change would be lost before Python runs.
+    assert frame.evaluate(POINTER_EVENTS) == "none"
     assert blocked, "the page did not even try to boot Python (gate closed on a fast link?)"
     assert guard.external == []
 
@@ -94,6 +98,7 @@ def test_run_interactive_boots_python_in_place(
     _wait_until_interactive(frame)
     assert any("marimo_base" in u for u in _python_downloads(guard.requests))
     assert frame.get_by_role("button", name="Run interactive").count() == 0
+    assert frame.evaluate(POINTER_EVENTS) == "auto"
     before = computed_outputs(frame)
     assert PRECOMPUTED_TEXT in before
     move_first_slider(frame)

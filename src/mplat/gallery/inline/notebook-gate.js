@@ -21,22 +21,32 @@
   var held = [];
   var released = !meteredOrSlow() || accepted();
 
+  // Until Python has run the notebook, its inputs are pre-computed pictures: a change would be lost.
+  // Dim them and let them ignore the pointer until data-mplat-kernel="ready".
+  root.setAttribute("data-mplat-kernel", "loading");
+  var dim = document.createElement("style");
+  dim.textContent =
+    "html:not([data-mplat-kernel=ready]) marimo-ui-element{opacity:.55;pointer-events:none;transition:opacity .3s}";
+  document.head.appendChild(dim);
+
   // Others wait for the gate too (the offline worker must not fetch this notebook's files while it is
   // closed): the state is on <html data-mplat-gate> of this page and of a same-origin embedding page, and
   // each change is announced as an "mplat:gate" event ({detail: {state}}) on both windows.
-  function announce(state) {
+  // Likewise "mplat:kernel" ({detail: {state: "ready"}}) once the notebook is interactive, so background
+  // downloads can wait until the boot no longer needs the network and the CPU.
+  function announce(name, state) {
     var windows = [window];
     try {
       if (window.parent !== window && window.parent.document) windows.push(window.parent);
     } catch (e) { /* embedded by another origin */ }
     windows.forEach(function (w) {
-      w.document.documentElement.setAttribute("data-mplat-gate", state);
-      w.dispatchEvent(new CustomEvent("mplat:gate", { detail: { state: state } }));
+      w.document.documentElement.setAttribute("data-mplat-" + name, state);
+      w.dispatchEvent(new CustomEvent("mplat:" + name, { detail: { state: state } }));
     });
   }
-  announce(released ? "open" : "waiting");
+  announce("gate", released ? "open" : "waiting");
 
-  // data-mplat-kernel: held → booting → started (Python is up) → ready (the notebook's first run is
+  // data-mplat-kernel: loading → held → booting → started (Python is up) → ready (the notebook's first run is
   // done: the page is interactive). Pre-computed outputs and sliders are on screen long before, so tests
   // and benchmarks wait for "ready".
   function watchKernel(worker) {
@@ -46,9 +56,7 @@
       if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
       if (message.id === "initialized") root.setAttribute("data-mplat-kernel", "started");
       var text = message.id === "kernelMessage" && message.payload && message.payload.message;
-      if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) {
-        root.setAttribute("data-mplat-kernel", "ready");
-      }
+      if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) announce("kernel", "ready");
     });
   }
 
@@ -105,7 +113,7 @@
     if (released) return;
     released = true;
     try { sessionStorage.setItem(ACCEPTED_KEY, "1"); } catch (e) { /* private mode: ask again next time */ }
-    announce("open");
+    announce("gate", "open");
     if (held.length) root.setAttribute("data-mplat-kernel", "booting");
     held.forEach(function (w) { w.start(); });
   }
