@@ -67,6 +67,27 @@ def test_notebook_page_shows_precomputed_outputs_before_python_boots(
     assert guard.external == []
 
 
+def test_notebook_page_paints_outputs_before_marimo_has_started(
+    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    # Neither marimo's page scripts nor Python can load: the page draws the stored outputs by itself.
+    context.route("**/apps/assets/**", lambda route: route.abort())
+    context.route("**/runtime/**", lambda route: route.abort())
+    page = context.new_page()
+    page.goto(f"{pwa_server.url}gallery/{SLUG}/")
+    snapshot = page.locator(".mplat-notebook .mplat-snapshot")
+    snapshot.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=30_000)
+    assert guard.external == []
+
+
+def test_snapshot_gives_way_to_the_notebook(pwa_server: SiteServer, context: BrowserContext) -> None:
+    context.route("**/runtime/**", lambda route: route.abort())  # marimo renders; Python never comes
+    page = context.new_page()
+    frame = _open_notebook(page, pwa_server)
+    frame.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=60_000)
+    page.locator(".mplat-snapshot").wait_for(state="detached", timeout=10_000)
+
+
 @pytest.mark.parametrize(
     "connection", [{"save_data": True}, {"effective_type": "3g"}], ids=["save-data", "3g"]
 )

@@ -82,6 +82,71 @@
     document.body.appendChild(hint);
   }
 
+  /* ---- instant first paint on a notebook page ---- */
+
+  // The app page carries the outputs computed at build time (marimo's mount config, "session"). Drawn here
+  // as plain HTML over the notebook frame, they show in a fraction of a second, long before marimo's ~300
+  // page scripts have started in the frame; the frame takes over once it shows outputs itself.
+  function sessionOutputs(html) {
+    const start = html.indexOf('"session": {');
+    if (start === -1) return [];
+    let i = html.indexOf("{", start), depth = 0, inString = false;
+    const from = i;
+    for (; i < html.length; i += 1) {
+      const ch = html[i];
+      if (inString) {
+        if (ch === "\\") i += 1;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === "{") depth += 1;
+      else if (ch === "}" && --depth === 0) break;
+    }
+    const session = JSON.parse(html.slice(from, i + 1));
+    return (session.cells || []).flatMap((cell) => (cell.outputs || []).map((output) => output.data || {}));
+  }
+
+  function renderSnapshot(outputs) {
+    const snapshot = document.createElement("div");
+    snapshot.className = "mplat-snapshot";
+    snapshot.setAttribute("aria-hidden", "true"); // the notebook frame holds the same content
+    for (const data of outputs) {
+      const block = document.createElement("div");
+      block.className = "mplat-snapshot__output";
+      if (data["text/html"] || data["text/markdown"]) block.innerHTML = data["text/html"] || data["text/markdown"];
+      else if (data["text/plain"]) block.textContent = data["text/plain"];
+      if (block.textContent.trim()) snapshot.appendChild(block);
+    }
+    return snapshot.childElementCount ? snapshot : null;
+  }
+
+  function frameShowsOutputs(frame) {
+    try {
+      const doc = frame.contentDocument;
+      return Boolean(doc) && [...doc.querySelectorAll(".output-area")].some((e) => e.innerText.trim() !== "");
+    } catch (e) {
+      return true; // not readable: let the frame show itself
+    }
+  }
+
+  async function showSnapshot() {
+    const holder = document.querySelector(".mplat-notebook");
+    const frame = holder && holder.querySelector("iframe.mplat-notebook__frame");
+    if (!frame || holder.querySelector(".mplat-snapshot")) return;
+    try {
+      const response = await fetch(frame.src);
+      const snapshot = frameShowsOutputs(frame) ? null : renderSnapshot(sessionOutputs(await response.text()));
+      if (!snapshot) return;
+      holder.appendChild(snapshot);
+      const timer = setInterval(() => {
+        if (!frameShowsOutputs(frame)) return;
+        clearInterval(timer);
+        snapshot.remove();
+      }, 100);
+    } catch (e) {
+      /* no snapshot: the frame shows the outputs when marimo has started */
+    }
+  }
+
   /* ---- idle pre-warm on /gallery/ ---- */
 
   function bootClosure(packages) {
@@ -157,6 +222,7 @@
   }
 
   function init() {
+    showSnapshot();
     showInstallHint();
     schedulePrewarm();
   }
