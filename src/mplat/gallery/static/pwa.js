@@ -114,14 +114,17 @@
       block.className = "mplat-snapshot__output";
       if (data["text/html"] || data["text/markdown"]) block.innerHTML = data["text/html"] || data["text/markdown"];
       else if (data["text/plain"]) block.textContent = data["text/plain"];
+      block.querySelectorAll("style, link, script").forEach((e) => e.remove()); // styles for the frame only
       if (block.textContent.trim()) snapshot.appendChild(block);
     }
     return snapshot.childElementCount ? snapshot : null;
   }
 
+  // The frame shows outputs of its own — or the notebook's load-failure message (app/watch.js).
   function frameShowsOutputs(frame) {
     try {
       const doc = frame.contentDocument;
+      if (doc && doc.querySelector(".mplat-load-failed")) return true;
       return Boolean(doc) && [...doc.querySelectorAll(".output-area")].some((e) => e.innerText.trim() !== "");
     } catch (e) {
       return true; // not readable: let the frame show itself
