@@ -141,7 +141,13 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             return output
         # The manifest and Apple web-app tags on every page, so any page can be added to the home screen.
         root = get_relative_url(".", page.url) + "/"
-        return pwa.add_head_tags(output, root, self._app(config))
+        output = pwa.add_head_tags(output, root, self._app(config))
+        # A notebook page draws the outputs computed at build time at once, before marimo has started.
+        exports = self.prepared.exports.html if self.prepared else {}
+        slug = page.url.removeprefix("gallery/").strip("/")
+        if page.url.startswith("gallery/") and slug in exports:
+            output = pwa.add_snapshot(output, exports[slug].read_text(encoding="utf-8"))
+        return output
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
         if self.config.enabled:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from mplat.gallery.pwa import BRAND_BLACK, BRAND_GOLD, draw_mark
 
-from .conftest import SLUG
+from .conftest import PRECOMPUTED_TEXT, SLUG
 
 pytestmark = pytest.mark.xdist_group("pwa")
 
@@ -86,3 +86,12 @@ def test_icons_draw_the_logo_gold_sun_on_black() -> None:
 
 def _close(a: tuple[int, ...], b: tuple[int, ...], tolerance: int = 8) -> bool:
     return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+
+def test_notebook_page_html_carries_the_build_time_outputs(pwa_site: Path) -> None:
+    """First paint needs no script: the outputs computed at build time are in the page's HTML."""
+    page = (pwa_site / "gallery" / SLUG / "index.html").read_text(encoding="utf-8")
+    snapshot = re.search(r'<div class="mplat-snapshot"[^>]*>(.*?)</div></div>', page, re.DOTALL)
+    assert snapshot, "no snapshot in the notebook page"
+    assert PRECOMPUTED_TEXT in re.sub(r"<[^>]+>", "", snapshot[1])
+    assert page.index("mplat-notebook__frame") < snapshot.start()

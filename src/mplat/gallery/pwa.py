@@ -155,6 +155,45 @@ def add_head_tags(html: str, root: str, app: AppIdentity) -> str:
     return html.replace("</head>", head_tags(root, app) + "\n</head>", 1)
 
 
+_SESSION = re.compile(r'"session":\s*')
+_NOT_FOR_THE_PAGE = re.compile(r"<(style|script)\b.*?</\1\s*>|<link\b[^>]*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def stored_outputs(app_html: str) -> list[dict]:
+    """The outputs marimo stored in an exported page (`--execute`): one MIME bundle per cell output."""
+    match = _SESSION.search(app_html)
+    if match is None:
+        return []
+    session, _ = json.JSONDecoder().raw_decode(app_html, match.end())
+    if not isinstance(session, dict):  # "session": null: exported without --execute
+        return []
+    return [out.get("data") or {} for cell in session.get("cells", []) for out in cell.get("outputs", [])]
+
+
+def snapshot_html(outputs: list[dict]) -> str:
+    """The stored outputs as plain HTML for the notebook page, shown over the frame until marimo has started
+    (pwa.js removes it). Text and HTML only: sliders and charts need marimo's scripts."""
+    blocks = []
+    for data in outputs:
+        body = data.get("text/html") or data.get("text/markdown") or escape(data.get("text/plain") or "")
+        body = _NOT_FOR_THE_PAGE.sub("", body)  # outputs' styles and scripts are for the frame
+        if _TAGS.sub("", body).strip():
+            blocks.append(f'<div class="mplat-snapshot__output">{body}</div>')
+    if not blocks:
+        return ""
+    return f'<div class="mplat-snapshot" aria-hidden="true">{"".join(blocks)}</div>'
+
+
+def add_snapshot(page_html: str, app_html: str) -> str:
+    """Put the snapshot of `app_html`'s stored outputs right after the notebook frame of a notebook page."""
+    snapshot = snapshot_html(stored_outputs(app_html))
+    frame = re.search(r'<iframe class="mplat-notebook__frame"[^>]*>\s*</iframe>', page_html)
+    if not snapshot or frame is None or "mplat-snapshot" in page_html:
+        return page_html
+    return page_html[: frame.end()] + snapshot + page_html[frame.end() :]
+
+
 # marimo's own install tags in an exported page: replaced by the site's.
 _MARIMO_INSTALL_TAGS = re.compile(
     r'\s*<(?:link rel="(?:manifest|apple-touch-icon)"|meta name="theme-color")[^>]*>', re.IGNORECASE

@@ -84,9 +84,9 @@
 
   /* ---- instant first paint on a notebook page ---- */
 
-  // The app page carries the outputs computed at build time (marimo's mount config, "session"). Drawn here
-  // as plain HTML over the notebook frame, they show in a fraction of a second, long before marimo's ~300
-  // page scripts have started in the frame; the frame takes over once it shows outputs itself.
+  // The app page carries the outputs computed at build time (marimo's mount config, "session"). Shown as
+  // plain HTML over the notebook frame, they appear with the page, long before marimo's ~300 page scripts
+  // have started in the frame; the frame takes over once it shows outputs itself.
   function sessionOutputs(html) {
     const start = html.indexOf('"session": {');
     if (start === -1) return [];
@@ -131,23 +131,28 @@
     }
   }
 
+  // The build puts the snapshot in the notebook page (pwa.py add_snapshot); pages built without it get one
+  // drawn from the app page's stored session.
   async function showSnapshot() {
     const holder = document.querySelector(".mplat-notebook");
     const frame = holder && holder.querySelector("iframe.mplat-notebook__frame");
-    if (!frame || holder.querySelector(".mplat-snapshot")) return;
+    if (!frame) return;
+    let snapshot = holder.querySelector(".mplat-snapshot");
     try {
-      const response = await fetch(frame.src);
-      const snapshot = frameShowsOutputs(frame) ? null : renderSnapshot(sessionOutputs(await response.text()));
-      if (!snapshot) return;
-      holder.appendChild(snapshot);
-      const timer = setInterval(() => {
-        if (!frameShowsOutputs(frame)) return;
-        clearInterval(timer);
-        snapshot.remove();
-      }, 100);
+      if (!snapshot && !frameShowsOutputs(frame)) {
+        snapshot = renderSnapshot(sessionOutputs(await (await fetch(frame.src)).text()));
+        if (snapshot) holder.appendChild(snapshot);
+      }
     } catch (e) {
       /* no snapshot: the frame shows the outputs when marimo has started */
     }
+    if (!snapshot || snapshot.dataset.watched) return;
+    snapshot.dataset.watched = "1";
+    const timer = setInterval(() => {
+      if (!frameShowsOutputs(frame)) return;
+      clearInterval(timer);
+      snapshot.remove();
+    }, 100);
   }
 
   /* ---- idle pre-warm on /gallery/ ---- */
