@@ -42,10 +42,17 @@ def xvfb_display() -> Iterator[str]:
     )
     os.close(write_end)
     try:
-        number = os.read(read_end, 16).decode().strip()
+        number = b""
+        while not number.endswith(b"\n"):  # Xvfb dies if the pipe closes before it wrote the newline
+            chunk = os.read(read_end, 16)
+            if not chunk:
+                break
+            number += chunk
         os.close(read_end)
+        number = number.strip()
+        assert xvfb.poll() is None, "Xvfb exited at start"
         assert number, "Xvfb did not start (is the xvfb package installed? `make browsers`)"
-        yield f":{number}"
+        yield f":{number.decode()}"
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=30)

@@ -25,6 +25,7 @@ const slider = find(document);
 if (slider) slider.focus();
 return Boolean(slider);
 """
+KERNEL_READY_JS = "return document.documentElement.getAttribute('data-mplat-kernel') === 'ready'"
 KERNEL_IDLE_JS = (
     "return document.querySelectorAll('.marimo-output-loading, .marimo-output-stale').length === 0"
 )
@@ -52,11 +53,22 @@ def enter_notebook_frame(driver: Any) -> None:
     driver.switch_to.frame(frame)
 
 
-def wait_for_kernel(driver: Any) -> list[str]:
-    """In the notebook frame: a slider exists and nothing is loading; returns the computed outputs."""
+def wait_for_kernel(driver: Any, stable_s: float = 2.0) -> list[str]:
+    """In the notebook frame: a slider exists, nothing is loading, and the computed outputs are shown and
+    have stopped changing; returns them."""
     wait_for(driver, FOCUS_SLIDER_JS, BOOT_TIMEOUT_S, "a slider")
-    wait_for(driver, KERNEL_IDLE_JS, BOOT_TIMEOUT_S, "the notebook's outputs")
-    return driver.execute_script(OUTPUT_TEXTS_JS)
+    # Outputs computed at build time show before Python boots; the app page says when it has run.
+    wait_for(driver, KERNEL_READY_JS, BOOT_TIMEOUT_S, "the kernel (data-mplat-kernel=ready)")
+    deadline = time.monotonic() + BOOT_TIMEOUT_S
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        outputs = driver.execute_script(OUTPUT_TEXTS_JS)
+        if outputs != last or not any(outputs) or not driver.execute_script(KERNEL_IDLE_JS):
+            last, since = outputs, time.monotonic()
+        elif time.monotonic() - since >= stable_s:
+            return outputs
+        time.sleep(0.25)
+    raise AssertionError(f"the notebook's outputs did not settle; last: {last!r}")
 
 
 def move_slider_and_wait_for_change(driver: Any, before: list[str], timeout_s: float = 120) -> list[str]:

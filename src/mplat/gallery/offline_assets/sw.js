@@ -253,9 +253,16 @@ async function offlinePage() {
   return isolate(new Response(page, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }));
 }
 
+/* Save-Data or a link slower than 4g (as the notebook pages judge it): download nothing unasked. */
+function onMeteredLink(request) {
+  const connection = self.navigator.connection;
+  if (request && request.headers.get("Save-Data") === "on") return true;
+  return Boolean(connection && (connection.saveData || /(^|-)[23]g$/.test(connection.effectiveType || "")));
+}
+
 /* A notebook opened for the first time: keep it, and everything it may load later, offline. */
 async function pinNotebook(slug) {
-  if (!CURRENT.entries.some((e) => e.group === NOTEBOOK + slug)) return;
+  if (!CURRENT.entries.some((e) => e.group === NOTEBOOK + slug) || onMeteredLink()) return;
   const pins = await readPins();
   if (!pins.slugs.includes(slug)) await writeJSON("pins", { ...pins, slugs: [...pins.slugs, slug] });
   await new Promise((resolve) => setTimeout(resolve, BACKGROUND_DELAY_MS));
@@ -271,7 +278,7 @@ async function respond(event, url) {
   const entries = versions.filter(Boolean).map((v) => path && v.byPath.get(path)).filter(Boolean);
 
   const pinned = entries.find((e) => e.group.startsWith(NOTEBOOK));
-  if (request.mode === "navigate" && pinned) {
+  if (request.mode === "navigate" && pinned && !onMeteredLink(request)) {
     event.waitUntil(pinNotebook(pinned.group.slice(NOTEBOOK.length)).catch(() => {}));
   }
   for (const entry of entries) {
