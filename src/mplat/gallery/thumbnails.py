@@ -96,7 +96,7 @@ def make_thumbnails(
     cache_dir: Path,
     stage_site: Callable[[Path], None],
     browser_path: str | None,
-    timeout_s: float = 180,
+    timeout_s: float = 420,
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Path], list[str]]:
     """Thumbnails for every job (slug → webp path) and the slugs rendered now (cache misses).
@@ -109,14 +109,19 @@ def make_thumbnails(
         return paths, []
     paths[todo[0].notebook.slug].parent.mkdir(parents=True, exist_ok=True)
     shots = _screenshots(todo, cache_dir, stage_site, browser_path, timeout_s, log)
+    browser_ran = shots is not None
     for job in todo:
-        data = shots.get(job.notebook.slug)
+        slug = job.notebook.slug
+        data = (shots or {}).get(slug)
         if data is None:
-            log(f"{job.notebook.slug}: thumbnail is a generated card (no screenshot)")
+            log(f"{slug}: thumbnail is a generated card (no screenshot)")
             data = branded_card(job.notebook.title)
-        tmp = paths[job.notebook.slug].with_suffix(".part")
+            if browser_ran:
+                # The screenshot failed this time (e.g. a slow machine): use the card now, retry next build.
+                paths[slug] = paths[slug].with_name(f"retry-{slug}.webp")
+        tmp = paths[slug].with_suffix(".part")
         tmp.write_bytes(data)
-        tmp.replace(paths[job.notebook.slug])
+        tmp.replace(paths[slug])
     return paths, [job.notebook.slug for job in todo]
 
 
@@ -127,13 +132,14 @@ def _screenshots(
     browser_path: str | None,
     timeout_s: float,
     log: Callable[[str], None],
-) -> dict[str, bytes]:
+) -> dict[str, bytes] | None:
+    """Screenshots by slug; None when no browser could be used at all."""
     if not browser_path or not Path(browser_path).exists():
-        return {}
+        return None
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return {}
+        return None
     from .preview import SiteServer
 
     stage = cache_dir / "thumbnail-stage"
@@ -163,6 +169,7 @@ def _screenshots(
             browser.close()
     except Exception as exc:  # e.g. the browser cannot start here
         log(f"thumbnails: browser unavailable ({exc}); using generated cards")
+        return None
     finally:
         server.stop()
         shutil.rmtree(stage, ignore_errors=True)
