@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import os
 import platform
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -31,6 +32,14 @@ def machine_description() -> str:
     )
 
 
+def _previous_sections() -> dict[str, str]:
+    """Sections of the current docs/benchmarks.md by module, from their `<!-- bench_x -->` markers."""
+    if not OUTPUT.exists():
+        return {}
+    parts = re.split(r"(?m)^<!-- (bench_\w+) -->\n", OUTPUT.read_text())
+    return {parts[i]: f"<!-- {parts[i]} -->\n" + parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("only", nargs="*", help="module names to run (default: all), e.g. bench_energy")
@@ -43,14 +52,22 @@ def main(argv: list[str] | None = None) -> int:
     for name in modules:
         print(f"[bench] {name} …", flush=True)
         try:
-            sections.append(importlib.import_module(f"bench.{name}").run().strip())
+            sections.append(f"<!-- {name} -->\n" + importlib.import_module(f"bench.{name}").run().strip())
         except Exception:  # one broken benchmark must not hide the others' results
             failed = True
-            sections.append(f"## {name}\n\nFAILED:\n\n```\n{traceback.format_exc()}\n```")
+            sections.append(f"<!-- {name} -->\n## {name}\n\nFAILED:\n\n```\n{traceback.format_exc()}\n```")
+    # Keep the sections of benchmarks not run this time (running one module must not erase the others).
+    previous = _previous_sections()
+    ran = {name for name in modules}
+    for name, text in previous.items():
+        if name not in ran:
+            sections.append(text)
     header = (
         "# Benchmarks\n\n"
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}.\n"
-        "Regenerate with `make bench`. Each section compares against a baseline measured in the same run.\n"
+        "Regenerate with `make bench` (or `python -m bench bench_x` for one section; the others are kept).\n"
+        "Each section compares against a baseline measured in the same run. The machine is shared with other\n"
+        "work while these run, so wall times carry noise; ratios within one section are the meaningful figures.\n"
     )
     OUTPUT.write_text(header + "\n" + "\n\n".join(sections) + "\n")
     print(f"[bench] wrote {OUTPUT}")

@@ -44,7 +44,10 @@ def moto_server() -> Iterator[str]:
 def reset_moto(endpoint: str) -> None:
     """Forget every resource and turn IAM enforcement off again."""
     for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
-        req = urllib.request.Request(endpoint + path, data=body, method="POST")
+        # text/plain: with urllib's default form type moto never sees the body and answers 500.
+        req = urllib.request.Request(
+            endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
+        )
         urllib.request.urlopen(req, timeout=10).read()
 
 

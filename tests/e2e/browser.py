@@ -52,7 +52,12 @@ def notebook_frame(page: Page) -> Frame:
 
 
 def wait_for_kernel(frame: Frame | Page) -> None:
-    """Python has run the notebook once: a slider exists and the outputs stopped changing."""
+    """Python has run the notebook once: the page says so, and the outputs stopped changing.
+
+    Outputs computed at build time are on screen before Python boots, so a visible slider proves nothing:
+    the app page sets `data-mplat-kernel="ready"` on <html> after marimo's first completed run.
+    """
+    frame.locator("html[data-mplat-kernel=ready]").wait_for(state="attached", timeout=BOOT_TIMEOUT_MS)
     frame.locator("[role=slider]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
     wait_until_settled(frame, time.monotonic() + BOOT_TIMEOUT_MS / 1000)
 

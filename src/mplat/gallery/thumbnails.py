@@ -29,6 +29,7 @@ CHROMIUM_ARGS = [
 # A signature of what the page shows: when it stops changing (and nothing is computing), the notebook
 # has finished its first run. marimo exposes no "kernel idle" flag to the page.
 _SIGNATURE = """() => (document.querySelector('.output-area') === null
+  || document.documentElement.getAttribute('data-mplat-kernel') !== 'ready'
   || document.querySelectorAll('.marimo-output-loading, .marimo-output-stale').length > 0)
   ? null : document.querySelectorAll('*').length + ':' + document.body.innerText.length"""
 STABLE_FOR_S = 2.5
