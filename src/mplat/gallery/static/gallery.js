@@ -43,7 +43,15 @@
     });
   }
 
-  function init() { setupFilter(); setupEmbed(); }
+  // Presets: /gallery/<slug>/?system_kw=8 opens the notebook with those inputs (it reads its own query).
+  function forwardQuery() {
+    var frame = document.querySelector(".mplat-notebook__frame");
+    if (!frame || !window.location.search || frame.getAttribute("data-query-forwarded")) return;
+    frame.setAttribute("data-query-forwarded", "1");
+    frame.src = frame.getAttribute("src").split("?")[0] + window.location.search;
+  }
+
+  function init() { forwardQuery(); setupFilter(); setupEmbed(); }
   // Material's instant navigation swaps pages without a load event: re-run on each page.
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else document.addEventListener("DOMContentLoaded", init);
