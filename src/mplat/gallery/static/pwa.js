@@ -203,7 +203,18 @@
     return failed;
   }
 
+  // On a first visit the service worker takes control a moment after load; files fetched before that
+  // bypass its cache and would be downloaded twice. Wait for it (briefly: without a worker, go ahead).
+  function whenControlled(timeoutMs) {
+    if (!("serviceWorker" in navigator) || navigator.serviceWorker.controller) return Promise.resolve();
+    return new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+      setTimeout(resolve, timeoutMs);
+    });
+  }
+
   async function prewarm() {
+    await whenControlled(20000);
     root.setAttribute("data-mplat-prewarm", "running");
     try {
       const lock = await (await fetch(new URL("runtime/pyodide-lock.json", SITE_ROOT))).json();
