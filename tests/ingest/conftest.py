@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import shutil
 import sys
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,32 +33,6 @@ LAMBDA_TRUST = {
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
     ],
 }
-
-
-def _reset_moto(endpoint: str) -> None:
-    # Same as tests/conftest.py's reset, with a Content-Type: urllib's default (form-encoded) makes moto's Flask
-    # app swallow the body, so `/moto-api/reset-auth` answers 500 (reported to the lead; conftest.py is shared).
-    for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
-        request = urllib.request.Request(
-            endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
-        )
-        urllib.request.urlopen(request, timeout=10).read()
-
-
-@pytest.fixture
-def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """tests/conftest.py's `aws_env` (clean moto, fake credentials, eu-central-1), with the working reset."""
-    _reset_moto(moto_server)
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
-    yield moto_server
-    _reset_moto(moto_server)
 
 
 @dataclass(frozen=True)
