@@ -107,10 +107,13 @@ def secretsmanager(aws_env: str):
 
 def lint_policy(doc: dict, *, resource_policy: bool = False) -> list[str]:
     """parliament's findings for one policy document, as "ISSUE: detail" strings (empty = clean)."""
-    _provide_pkg_resources()
+    shimmed = _provide_pkg_resources()
     import json as _json
 
     import parliament
+
+    if shimmed:  # parliament holds its own reference; other code must not find the stand-in
+        sys.modules.pop("pkg_resources", None)
 
     policy = parliament.analyze_policy_string(
         _json.dumps(doc), ignore_private_auditors=True, include_community_auditors=False
@@ -118,10 +121,17 @@ def lint_policy(doc: dict, *, resource_policy: bool = False) -> list[str]:
     return [f"{f.issue}: {f.detail}" for f in policy.findings]
 
 
-def _provide_pkg_resources() -> None:
-    """parliament 1.6 imports `pkg_resources` (gone from setuptools >= 81) only for `resource_filename`."""
+def _provide_pkg_resources() -> bool:
+    """parliament 1.6 imports `pkg_resources` (gone from setuptools >= 81) only for `resource_filename`.
+
+    Returns True when a stand-in was installed.
+    """
+    if "parliament" in sys.modules:
+        return False
     try:
         import pkg_resources  # noqa: F401
+
+        return False
     except ModuleNotFoundError:
         import types
 
@@ -132,6 +142,7 @@ def _provide_pkg_resources() -> None:
 
         shim.resource_filename = resource_filename  # type: ignore[attr-defined]
         sys.modules["pkg_resources"] = shim
+        return True
 
 
 @pytest.fixture

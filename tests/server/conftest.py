@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .running import CHROMIUM_ARGS, REPO_ROOT
+from .running import REPO_ROOT
 
 
 @pytest.fixture(scope="session")
@@ -20,16 +20,6 @@ def sample_weather_dir() -> Path:
     shipped = REPO_ROOT / "data" / "examples"
     assert any(shipped.glob("*.epw.gz")), f"no sample EPW files in {shipped}"
     return shipped
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
