@@ -32,6 +32,7 @@ def _env() -> dict[str, str]:
 
 def _project(root: Path) -> Path:
     """A copy of the project whose notebooks can be edited, sharing docs, sources, data and npm packages."""
+    root.mkdir(parents=True)
     for name in ("docs", "src", "data", "node_modules"):
         (root / name).symlink_to(REPO / name)
     shutil.copytree(REPO / "notebooks" / "demos", root / "notebooks" / "demos", symlinks=True)

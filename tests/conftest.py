@@ -17,6 +17,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
+@pytest.fixture(autouse=True)
+def _xdist_group_applied(request: pytest.FixtureRequest) -> None:
+    """Fail grouped tests when `--dist loadgroup` did not apply their group (a pytest / xdist mismatch).
+
+    pytest-xdist marks a grouped test by appending `@group` to its node id; when that silently stops
+    working (pytest 9.2 with xdist 3.8), every worker builds the demo site itself, doubling the run and
+    racing on the shared cache.
+    """
+    if getattr(request.config.option, "loadgroup", False) and request.node.get_closest_marker("xdist_group"):
+        if "@" not in request.node.nodeid:
+            pytest.fail(
+                f"pytest-xdist did not apply the xdist_group of {request.node.nodeid}: the installed pytest "
+                "does not work with the installed pytest-xdist (see the pin in pyproject.toml)",
+                pytrace=False,
+            )
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT

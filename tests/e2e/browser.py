@@ -73,11 +73,23 @@ def move_first_slider(frame: Frame | Page, steps: int = 2) -> None:
         slider.press("ArrowRight")
 
 
-def wait_for_change(frame: Frame | Page, before: list[str], timeout_s: float = 60) -> list[str]:
+def wait_for_change(
+    frame: Frame | Page, before: list[str], timeout_s: float = 60, settle_s: float = 1.5
+) -> list[str]:
+    """The outputs after a slider move, once they differ from `before` and stopped changing.
+
+    Each key press sends its own value to the kernel, so two presses give two runs: returning at the first
+    difference would catch the intermediate result (the CI failure of 'Energy today: 24.0' for 30.0).
+    """
     deadline = time.monotonic() + timeout_s
+    last: list[str] | None = None
+    stable_since = 0.0
     while time.monotonic() < deadline:
         now = computed_outputs(frame)
-        if now != before and frame.locator(".marimo-output-loading, .marimo-output-stale").count() == 0:
+        busy = frame.locator(".marimo-output-loading, .marimo-output-stale").count() > 0
+        if now != last or busy:
+            last, stable_since = now, time.monotonic()
+        elif now != before and time.monotonic() - stable_since >= settle_s:
             return now
         time.sleep(0.1)
-    raise AssertionError(f"no computed output changed after moving the slider; outputs: {before!r}")
+    raise AssertionError(f"no computed output changed and settled after moving the slider; outputs: {last!r}")

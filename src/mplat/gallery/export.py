@@ -100,9 +100,10 @@ def export_notebooks(
                     nb.path, f"`marimo export html-wasm` failed:\n{result.stderr.strip()[-2000:]}"
                 )
             if not frontend_dir.is_dir():
-                staging = frontend_dir.with_name(frontend_dir.name + f".{nb.slug}.tmp")
-                shutil.rmtree(staging, ignore_errors=True)
-                staging.mkdir(parents=True)
+                # A unique staging folder: other exports, in this build or in another process sharing
+                # the cache (parallel test workers, a second `mkdocs build`), may be staging at once.
+                frontend_dir.parent.mkdir(parents=True, exist_ok=True)
+                staging = Path(tempfile.mkdtemp(dir=frontend_dir.parent, prefix=f"{frontend_dir.name}.tmp-"))
                 shutil.copytree(Path(tmp) / "assets", staging / "assets")
                 for extra in FRONTEND_EXTRAS:
                     if (Path(tmp) / extra).exists():
