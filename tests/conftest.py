@@ -25,13 +25,15 @@ def _xdist_group_applied(request: pytest.FixtureRequest) -> None:
     working (pytest 9.2 with xdist 3.8), every worker builds the demo site itself, doubling the run and
     racing on the shared cache.
     """
-    if getattr(request.config.option, "loadgroup", False) and request.node.get_closest_marker("xdist_group"):
-        if "@" not in request.node.nodeid:
-            pytest.fail(
-                f"pytest-xdist did not apply the xdist_group of {request.node.nodeid}: the installed pytest "
-                "does not work with the installed pytest-xdist (see the pin in pyproject.toml)",
-                pytrace=False,
-            )
+    grouped = getattr(request.config.option, "loadgroup", False) and request.node.get_closest_marker(
+        "xdist_group"
+    )
+    if grouped and "@" not in request.node.nodeid:
+        pytest.fail(
+            f"pytest-xdist did not apply the xdist_group of {request.node.nodeid}: the installed pytest "
+            "does not work with the installed pytest-xdist (see the pin in pyproject.toml)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -85,4 +87,26 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 # Browser and built-site fixtures shared by the e2e, gallery, offline and pwa tests.
-from e2e.fixtures import built_site, chromium, context, guard, site_server  # noqa: E402, F401
+from e2e.fixtures import (  # noqa: E402
+    DEMO_SITE_KEY,
+    built_site,  # noqa: F401
+    chromium,  # noqa: F401
+    context,  # noqa: F401
+    demo_site_dir,
+    demo_site_tests_last,
+    guard,  # noqa: F401
+    site_server,  # noqa: F401
+    start_demo_site_build,
+)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    start_demo_site_build(session.config)
+
+
+def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]  # pytest-xdist hook
+    node.workerinput[DEMO_SITE_KEY] = str(demo_site_dir(node.config))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    demo_site_tests_last(items)

@@ -39,3 +39,7 @@ class GalleryConfig(base.Config):
     # Run each notebook at build time (`marimo export html-wasm --execute --no-sandbox`) so its page shows
     # the outputs at once, before Python boots in the browser (docs/ipad.md).
     precompute_outputs = c.Type(bool, default=False)
+    # Ship Python bytecode compiled for Pyodide's Python beside the sources (the standard library and every
+    # wheel), so the browser does not compile what it imports on each load; compiled once per wheel with
+    # Pyodide under Node.js and cached (docs/ipad.md, "levers").
+    precompile_python = c.Type(bool, default=True)

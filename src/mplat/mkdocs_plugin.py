@@ -75,6 +75,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             strict=opts.strict,
             thumbnails_browser=opts.thumbnails_browser or None,
             app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
+            precompile_python=opts.precompile_python,
             export_options=("--mode", "run", *(PRECOMPUTE_OPTIONS if opts.precompute_outputs else ())),
             app=self._app(config),
         )

@@ -1,11 +1,20 @@
-"""Browser and site fixtures (registered in tests/conftest.py): the demo site built once per session,
+"""Browser and site fixtures (registered in tests/conftest.py): the demo site built once per test run,
 served on 127.0.0.1, and one Chromium per worker.
 
-Every test that uses the built site is in the xdist group "site", so the site is built by one worker only.
+The demo site takes minutes to build on a clean clone, so the run starts building it in the background as
+soon as it begins (`start_demo_site_build`, from the controlling process) while the workers run other
+tests; tests that need it are collected last (`demo_site_tests_last`) and wait for the one build. Every
+worker then reads the same site folder. A run that did not start the background build (e.g. `pytest
+tests/energy`) builds the site in the first worker that needs it, under a file lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,16 +24,83 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from mplat.gallery.preview import SiteServer
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, OriginGuard
-from .sitebuild import build_site
+from .sitebuild import REPO_ROOT, build_site
+
+DEMO_SITE_KEY = "mplat_demo_site_dir"  # passed to xdist workers in their workerinput
+BUILD_TIMEOUT_S = 1500
+# Test folders whose tests use the demo site: the background build starts when a run includes one.
+DEMO_SITE_USERS = ("tests/e2e", "tests/gallery", "tests/offline")
+
+
+def demo_site_dir(config: pytest.Config) -> Path:
+    """The folder shared by the controlling process and every worker of this run."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return Path(workerinput[DEMO_SITE_KEY])
+    return config._tmp_path_factory.getbasetemp() / "demo-site"  # type: ignore[attr-defined]
+
+
+def _runs_demo_site_tests(config: pytest.Config) -> bool:
+    users = [REPO_ROOT / folder for folder in DEMO_SITE_USERS]
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if any(path == u or path in u.parents or u in path.parents for u in users):
+            return True
+    return False
+
+
+def _build_into(folder: Path) -> None:
+    """Build the demo site into `folder/site` and record the outcome in `folder/result.json`."""
+    result = build_site(REPO_ROOT, folder / "site")
+    outcome = {"returncode": result.returncode, "output": (result.stdout + result.stderr)[-20000:]}
+    (folder / "result.json.part").write_text(json.dumps(outcome))
+    (folder / "result.json.part").replace(folder / "result.json")
+
+
+def start_demo_site_build(config: pytest.Config) -> None:
+    """From the controlling process, before workers start: build the demo site in a background thread."""
+    if getattr(config, "workerinput", None) is not None or config.option.collectonly:
+        return
+    if not _runs_demo_site_tests(config):
+        return
+    folder = demo_site_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "started").touch()
+    threading.Thread(target=_build_into, args=(folder,), daemon=True, name="demo-site-build").start()
+
+
+def demo_site_tests_last(items: list[pytest.Item]) -> None:
+    """Reorder so workers run everything else while the demo site is still being built."""
+    items.sort(key=lambda item: "built_site" in getattr(item, "fixturenames", ()))
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
-def built_site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`mkdocs build` of the real project (the same as `make site`), once per session."""
-    site = tmp_path_factory.mktemp("built") / "site"
-    result = build_site(repo_root, site)
-    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
-    return site
+def built_site(request: pytest.FixtureRequest) -> Path:
+    """`mkdocs build` of the real project (the same as `make site`), once per test run."""
+    folder = demo_site_dir(request.config)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = folder / "result.json"
+    with _locked(folder / ".lock"):
+        if not result.exists() and not (folder / "started").exists():
+            (folder / "started").touch()
+            _build_into(folder)  # nobody started it: this worker builds, the others wait on the lock
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while not result.exists():
+        assert time.monotonic() < deadline, f"the demo site build did not finish in {BUILD_TIMEOUT_S} s"
+        time.sleep(1)
+    outcome = json.loads(result.read_text())
+    assert outcome["returncode"] == 0, f"mkdocs build of the demo site failed:\n{outcome['output']}"
+    return folder / "site"
 
 
 @pytest.fixture(scope="session")

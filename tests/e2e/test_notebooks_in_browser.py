@@ -23,8 +23,6 @@ from .browser import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
 
-pytestmark = pytest.mark.xdist_group("site")
-
 
 def test_site_has_a_page_per_notebook_and_gallery_json(built_site: Path) -> None:
     assert len(SLUGS) >= 3

@@ -109,7 +109,6 @@ def test_notebook_that_throws_shows_friendly_message_with_support_address(
     sink.wait_for({"notebook-error"})
 
 
-@pytest.mark.xdist_group("site")
 def test_site_copied_into_a_portfolio_works_under_a_sub_path(
     built_site: Path, tmp_path: Path, context: BrowserContext, guard: OriginGuard
 ) -> None:
@@ -142,7 +141,6 @@ def test_site_copied_into_a_portfolio_works_under_a_sub_path(
         server.stop()
 
 
-@pytest.mark.xdist_group("site")
 def test_tag_filter_works_on_touch_and_embed_snippet_has_absolute_url(
     site_server: SiteServer, chromium: Browser
 ) -> None:

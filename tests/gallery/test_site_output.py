@@ -13,8 +13,6 @@ from mplat.gallery.discover import discover
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = discover(REPO_ROOT / "notebooks" / "demos")
 
-pytestmark = pytest.mark.xdist_group("site")
-
 
 def test_gallery_has_a_card_per_notebook_with_thumbnail_title_description_tags(built_site: Path) -> None:
     gallery = (built_site / "gallery" / "index.html").read_text()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from e2e.browser import computed_outputs, move_first_slider, notebook_frame, wait_for_change, wait_for_kernel
 from playwright.sync_api import BrowserContext
 
@@ -18,8 +17,6 @@ from .support import CACHED_HASHES_JS, read_manifest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
 DOWNLOAD_TIMEOUT_MS = 600_000
-
-pytestmark = pytest.mark.xdist_group("site")
 
 
 def _card_states(page) -> dict[str, str]:  # type: ignore[no-untyped-def]

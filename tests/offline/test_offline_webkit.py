@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 
 from mplat.gallery.discover import discover
@@ -25,8 +24,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
 PANEL_STATE_JS = "return document.querySelector('.mplat-offline') && document.querySelector('.mplat-offline').dataset.state"
 CARD_STATES_JS = "return [...document.querySelectorAll('li.mplat-card')].map(c => c.dataset.offline || '')"
-
-pytestmark = pytest.mark.xdist_group("site")
 
 
 def test_gallery_offline_in_webkit_every_notebook_runs_with_the_server_stopped(

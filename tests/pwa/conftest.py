@@ -7,17 +7,15 @@ change what page JavaScript sees).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e.sitebuild import build_site
+from e2e.sitebuild import build_site, write_fixture_project
 
 from mplat.gallery.preview import SiteServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUG = "solar-day"
 PRECOMPUTED_TEXT = "Energy today: 18.0 kWh"  # the notebook's output for the slider's initial value
 
@@ -32,32 +30,13 @@ def connection_script(*, save_data: bool = False, effective_type: str = "4g") ->
 
 
 def write_pwa_project(root: Path) -> Path:
-    (root / "docs").mkdir(parents=True, exist_ok=True)
-    (root / "docs" / "index.md").write_text("# PWA test site\n")
-    (root / "nb").mkdir(exist_ok=True)
-    shutil.copy(FIXTURES / "solar_day.py", root / "nb" / "solar_day.py")
-    (root / "mkdocs.yml").write_text(
-        "site_name: Solar Demos\n"
-        "site_description: PWA test site\n"
-        "theme:\n  name: material\n  font: false\n"
-        "plugins:\n"
-        "  - mplat-gallery:\n"
-        "      notebooks_dir: nb\n"
-        "      precompute_outputs: true\n"
-        '      thumbnails_browser: ""\n'
-        f"      cache_dir: {root / '.cache'}\n"
-        f"      pyodide_package: {REPO_ROOT / 'node_modules' / 'pyodide'}\n"
-        f"      mathjax_file: {REPO_ROOT / 'node_modules' / 'mathjax-full' / 'es5' / 'tex-mml-svg.js'}\n"
+    return write_fixture_project(
+        root,
+        [FIXTURES / "solar_day.py"],
+        '      precompute_outputs: true\n      thumbnails_browser: ""\n',
+        site_name="Solar Demos",
+        description="PWA test site",
     )
-    # Share the repository's wheel download cache: no test fetches the same wheels again.
-    wheels = REPO_ROOT / ".cache" / "plugin" / "mplat-gallery" / "wheels"
-    if wheels.is_dir() and not (root / ".cache" / "wheels").exists():
-        shutil.copytree(wheels, root / ".cache" / "wheels", copy_function=_link)
-    return root
-
-
-def _link(src: str, dst: str) -> None:
-    Path(dst).hardlink_to(src)
 
 
 @pytest.fixture(scope="session")

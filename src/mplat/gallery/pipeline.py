@@ -45,6 +45,7 @@ class GalleryRequest:
     strict: bool = True
     thumbnails_browser: str | None = "/usr/bin/chromium"  # None: generated cards only
     export_options: tuple[str, ...] = ("--mode", "run")
+    precompile_python: bool = True  # bytecode for Pyodide's Python shipped beside the sources
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
 
@@ -132,7 +133,10 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
                     local_libraries=request.browser_libraries,
                     source_dir=request.source_dir,
                     project_version=request.project_version,
-                )
+                    precompile=request.precompile_python,
+                    data_dir=request.data_dir,
+                ),
+                log=log,
             )
             break
         except NotebookError as exc:

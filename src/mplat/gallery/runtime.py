@@ -16,8 +16,9 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -25,6 +26,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 from .errors import GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
+from .precompile import STDLIB_ZIP, PrecompileRequest, precompile
 from .tools import tool_env
 from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, sha256_file, write_wheel
 
@@ -55,6 +57,9 @@ class RuntimeRequest:
     local_libraries: tuple[str, ...] = ()  # dotted packages shipped as one dependency-free wheel
     source_dir: Path | None = None  # where local libraries live (e.g. src/)
     project_version: str = "0.0.0"
+    # Ship bytecode compiled for Pyodide's Python beside the sources (precompile.py): faster boot.
+    precompile: bool = True
+    data_dir: Path | None = None  # the notebooks' sample data, read when tracing their imports
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
 
 
-def resolve_runtime(request: RuntimeRequest) -> RuntimeBundle:
+def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda _: None) -> RuntimeBundle:
     """Resolve every wheel the notebooks need into a bundle; raise naming the notebook and package on failure."""
     pyodide_dir = request.pyodide_dir
     missing = [f for f in (*PYODIDE_CORE_FILES, "pyodide-lock.json") if not (pyodide_dir / f).is_file()]
@@ -260,7 +265,21 @@ def resolve_runtime(request: RuntimeRequest) -> RuntimeBundle:
                 f"imports {', '.join(sorted(left))}, which no shipped package provides; "
                 "add the distribution to the notebook's PEP 723 dependencies",
             )
-    return _bundle(pyodide_dir, stock_lock, resolved)
+    core = {name: pyodide_dir / name for name in PYODIDE_CORE_FILES}
+    if request.precompile:
+        compiled = precompile(
+            PrecompileRequest(
+                archives=(core[STDLIB_ZIP], *(info.path for info in resolved.values())),
+                notebooks=tuple(nb.path for nb in request.notebooks),
+                pyodide_dir=pyodide_dir,
+                cache_dir=request.cache_dir,
+                data_dir=request.data_dir,
+            ),
+            log,
+        )
+        core[STDLIB_ZIP] = compiled[core[STDLIB_ZIP]]
+        resolved = {name: replace(info, path=compiled[info.path]) for name, info in resolved.items()}
+    return _bundle(core, stock_lock, resolved)
 
 
 def _unprovided(imports: frozenset[str], resolved: dict[str, WheelInfo]) -> set[str]:
@@ -313,8 +332,8 @@ def _unavailable(need: _Need, reason: str) -> GalleryError:
     return GalleryError(what)
 
 
-def _bundle(pyodide_dir: Path, stock_lock: dict, resolved: dict[str, WheelInfo]) -> RuntimeBundle:
-    files = {name: pyodide_dir / name for name in PYODIDE_CORE_FILES}
+def _bundle(core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelInfo]) -> RuntimeBundle:
+    files = dict(core)
     entries: dict[str, dict] = {}
     packages = []
     for name in sorted(resolved):

@@ -31,7 +31,7 @@ PYODIDE_MARKER_ENV = {
 }
 PYODIDE_PLATFORM_TAG = "pyemscripten_2026_0_wasm32"
 # A fixed timestamp keeps generated wheels byte-identical across builds (stable content hashes).
-_ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
+ZIP_EPOCH = (2020, 1, 1, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _top_level_modules(names: list[str]) -> tuple[str, ...]:
     return tuple(sorted(t for t in tops if t.isidentifier()))
 
 
-def _record_line(arcname: str, data: bytes) -> str:
+def record_line(arcname: str, data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
     return f"{arcname},sha256={digest},{len(data)}"
 
@@ -115,12 +115,12 @@ def write_wheel(
         f"{dist_info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: mplat\nRoot-Is-Purelib: true\nTag: {tag}\n".encode(),
     }
     everything = {**dict(sorted(files.items())), **meta}
-    record = "\n".join([*(_record_line(k, v) for k, v in everything.items()), f"{dist_info}/RECORD,,"]) + "\n"
+    record = "\n".join([*(record_line(k, v) for k, v in everything.items()), f"{dist_info}/RECORD,,"]) + "\n"
     everything[f"{dist_info}/RECORD"] = record.encode()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in everything.items():
-            info = zipfile.ZipInfo(arcname, date_time=_ZIP_EPOCH)
+            info = zipfile.ZipInfo(arcname, date_time=ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)

@@ -1,0 +1,91 @@
+// Pyodide under Node.js, for src/mplat/gallery/precompile.py (that module's docstring explains why).
+//
+//   node precompile.mjs SPEC.json  →  writes the result to SPEC's "output" file
+//
+// SPEC: {"pyodide": "<folder of pyodide.mjs>", "work": "<host folder, mounted at /work>", "output": "<file>",
+//        "trace": [{"notebook": "/work/…/nb.py", "paths": ["/work/0", …], "imports": […], "timeout_s": 120}],
+//        "compile": [{"dir": "/work/0", "prefix": "/lib/…", "legacy": bool, "files": ["pkg/mod.py", …]}]}
+// Result: {"python": "3.14.2", "traces": [{"modules": [file, …], "ops": […], "completed": bool}],
+//         "compiled": [[written, failed], …]}
+//
+// A trace runs a notebook the way marimo's WebAssembly worker does (create_session, instantiate,
+// session.start()) in a fresh interpreter and lists the file of every module compiled or imported by then.
+import { readFileSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const spec = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const { loadPyodide } = await import(pathToFileURL(`${spec.pyodide}/pyodide.mjs`).href);
+
+async function interpreter() {
+  const py = await loadPyodide({ indexURL: `${spec.pyodide}/`, stdout: () => {}, stderr: () => {} });
+  py.FS.mkdirTree("/work");
+  py.FS.mount(py.FS.filesystems.NODEFS, { root: spec.work }, "/work");
+  return py;
+}
+
+const TRACE = `
+import asyncio, json, os, sys, time
+sys.dont_write_bytecode = True  # the trace must not leave timestamp-based .pyc files in the archives
+# Every module compiled from source, including those whose import then failed (yaml.cyaml without its
+# C extension): exactly what the browser would compile.
+compiled = set()
+sys.addaudithook(lambda event, args: compiled.add(args[1]) if event == "compile" and isinstance(args[1], str) else None)
+job = json.loads(job_json)
+sys.path[:0] = job["paths"]
+os.chdir(os.path.dirname(job["notebook"]))
+for name in job["imports"]:  # what marimo's worker imports before a session (loadNotebookDeps)
+    __import__(name)
+from marimo._pyodide.bootstrap import create_session, instantiate
+messages = []
+session, bridge = create_session(filename=job["notebook"], query_params={}, message_callback=messages.append, user_config={})
+instantiate(session, True)
+task = asyncio.create_task(session.start())
+started = time.monotonic()
+completed = False
+while time.monotonic() - started < job["timeout_s"] and not completed:
+    await asyncio.sleep(0.1)
+    completed = any('"op": "completed-run"' in m for m in messages)
+ops = sorted({json.loads(m)["op"] for m in messages})
+files = sorted(compiled | {f for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)})
+json.dumps({"modules": files, "ops": ops, "completed": completed})
+`;
+
+const COMPILE = `
+import importlib.util, json, os, py_compile
+job = json.loads(job_json)
+written = failed = 0
+for rel in job["files"]:
+    source = os.path.join(job["dir"], rel)
+    if job["legacy"]:
+        target = source + "c"  # zipimport's layout: mod.pyc beside mod.py
+    else:
+        target = importlib.util.cache_from_source(source)  # __pycache__/mod.cpython-314.pyc
+    try:
+        py_compile.compile(source, cfile=target, dfile=os.path.join(job["prefix"], rel), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        written += 1
+    except (py_compile.PyCompileError, SyntaxError, UnicodeDecodeError):
+        failed += 1  # left to compile in the browser, as without this step
+json.dumps([written, failed])
+`;
+
+const out = { traces: [], compiled: [] };
+for (const job of spec.trace ?? []) {
+  const py = await interpreter();
+  // marimo's notebook_location() reads the worker's location (…/assets/worker.js) in WebAssembly.
+  globalThis.location = { toString: () => `${job.notebook.slice(0, job.notebook.lastIndexOf("/"))}/assets/worker.js` };
+  py.globals.set("job_json", JSON.stringify(job));
+  out.traces.push(JSON.parse(await py.runPythonAsync(TRACE)));
+  out.python ??= py.runPython("import sys; sys.version.split()[0]");
+}
+if ((spec.compile ?? []).length) {
+  const py = await interpreter();
+  for (const job of spec.compile) {
+    py.globals.set("job_json", JSON.stringify(job));
+    out.compiled.push(JSON.parse(py.runPython(COMPILE)));
+  }
+  out.python ??= py.runPython("import sys; sys.version.split()[0]");
+}
+// A file, not stdout: process.exit() would cut off a large write to a pipe.
+writeFileSync(spec.output, JSON.stringify(out));
+process.exit(0); // marimo's session task keeps the event loop alive

@@ -1,0 +1,264 @@
+"""Python bytecode compiled at build time for Pyodide's own Python, so the browser imports without compiling.
+
+Without it, every module a notebook session imports (the standard library, marimo, docutils, jedi,
+plotly…) is compiled from source in the browser on every page load; with the files cached, that is
+most of the boot (docs/ipad.md). Only Pyodide's interpreter writes bytecode it accepts (Python 3.14 is
+not installed on the build machine), so both steps run in the Pyodide runtime itself under Node.js
+(`node/precompile.mjs`):
+
+1. **Trace**: each notebook runs once the way marimo's WebAssembly worker runs it (create the session,
+   run every cell); the files of the modules imported by then are what a page load compiles.
+2. **Compile** those files to unchecked-hash `.pyc` (valid whatever the installed files' timestamps,
+   identical bytes for identical sources) and add them to their archives, sources kept:
+   `__pycache__/<module>.cpython-314.pyc` in wheels (site-packages layout), `<module>.pyc` beside
+   `<module>.py` in `python_stdlib.zip` (zipimport's layout). Only traced modules are compiled: bytecode
+   compresses worse than source, and compiling every file would double the runtime download.
+
+Both results are cached under the cache folder: a trace by the notebook, its data and every archive's
+hash; a compiled archive by its source hash and the files compiled. A module a trace missed is still
+compiled in the browser, as without this step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import GalleryError
+from .tools import find_tool, tool_env
+from .wheels import ZIP_EPOCH, record_line, sha256_file
+
+# Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
+PRECOMPILE_FORMAT = 2
+STDLIB_ZIP = "python_stdlib.zip"
+SCRIPT = Path(__file__).with_name("node") / "precompile.mjs"
+# Where archives are installed in the browser (recorded in tracebacks).
+SITE_PACKAGES = "/lib/python3.14/site-packages"
+STDLIB_PREFIX = "/lib/python314.zip"
+# Imported by marimo's worker before a session (loadNotebookDeps), and by `mplat.energy.io` when a
+# notebook reads its data over HTTP in the browser (the trace reads files instead).
+WORKER_IMPORTS = ("micropip", "pyodide_http", "docutils", "pygments", "jedi", "urllib.request")
+TRACE_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class PrecompileRequest:
+    archives: tuple[Path, ...]  # the standard-library zip and every wheel of the runtime
+    notebooks: tuple[Path, ...]  # traced to find what a page load imports
+    pyodide_dir: Path  # the npm `pyodide` package
+    cache_dir: Path
+    data_dir: Path | None = None  # published beside the notebooks as `public/`
+
+
+@dataclass(frozen=True)
+class _Archive:
+    path: Path
+    sha: str
+    folder: str  # its unpacked copy, relative to the work folder (mounted at /work)
+
+    @property
+    def is_stdlib(self) -> bool:
+        return self.path.name == STDLIB_ZIP
+
+    def browser_prefix(self) -> str:
+        return STDLIB_PREFIX if self.is_stdlib else SITE_PACKAGES
+
+
+def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _: None) -> dict[Path, Path]:
+    """Map each archive to its copy with compiled bytecode (the archive itself when nothing was compiled)."""
+    archives = [_Archive(p, sha256_file(p), f"a{i}") for i, p in enumerate(request.archives)]
+    cache = request.cache_dir / "compiled" / _runtime_id(request.pyodide_dir)
+    with _Workspace(cache) as work:
+        wanted = _traced_files(request, archives, cache, work, log)
+        jobs: list[tuple[_Archive, list[str], Path]] = []
+        result = {a.path: a.path for a in archives}
+        for archive in archives:
+            files = sorted(wanted.get(archive.sha, ()))
+            if not files:
+                continue
+            key = _digest([PRECOMPILE_FORMAT, archive.sha, files])
+            target = cache / "archives" / key / archive.path.name
+            result[archive.path] = target
+            if not target.is_file():
+                jobs.append((archive, files, target))
+        if jobs:
+            log(f"runtime: compiling {sum(len(f) for _, f, _ in jobs)} modules of {len(jobs)} archives")
+            for archive, _, _ in jobs:
+                work.unpack(archive)
+            spec = [
+                {
+                    "dir": f"/work/{a.folder}",
+                    "prefix": a.browser_prefix(),
+                    "legacy": a.is_stdlib,
+                    "files": files,
+                }
+                for a, files, _ in jobs
+            ]
+            work.run(request.pyodide_dir, {"compile": spec})
+            for archive, _, target in jobs:
+                _repack(archive.path, work.root / archive.folder, target)
+    return result
+
+
+def _runtime_id(pyodide_dir: Path) -> str:
+    """The interpreter that compiles: its bytecode format is what the cache entries are valid for."""
+    info = json.loads((pyodide_dir / "pyodide-lock.json").read_text())["info"]
+    return f"pyodide-{info.get('version', '?')}-py{info.get('python', '?')}"
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def _traced_files(
+    request: PrecompileRequest,
+    archives: list[_Archive],
+    cache: Path,
+    work: _Workspace,
+    log: Callable[[str], None],
+) -> dict[str, set[str]]:
+    """Archive hash → the `.py` files (archive-relative) that some notebook's page load imports."""
+    data_digest = _tree_digest(request.data_dir) if request.data_dir else ""
+    everything = sorted(a.sha for a in archives)
+    traces: dict[Path, dict[str, list[str]]] = {}
+    todo: list[tuple[Path, Path]] = []
+    for nb in request.notebooks:
+        key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, sha256_file(nb), data_digest, everything])
+        cached = cache / "traces" / f"{key}.json"
+        if cached.is_file():
+            traces[nb] = json.loads(cached.read_text())
+        else:
+            todo.append((nb, cached))
+    if todo:
+        log(f"runtime: tracing what {len(todo)} notebook(s) import at load (Pyodide under Node.js)")
+        wheels = [a for a in archives if not a.is_stdlib]
+        for archive in wheels:
+            work.unpack(archive)
+        jobs = []
+        for i, (nb, _) in enumerate(todo):
+            folder = work.root / f"nb{i}"
+            folder.mkdir()
+            shutil.copy2(nb, folder / nb.name)
+            if request.data_dir is not None and request.data_dir.is_dir():
+                shutil.copytree(request.data_dir, folder / "public")
+            jobs.append(
+                {
+                    "notebook": f"/work/nb{i}/{nb.name}",
+                    "paths": [f"/work/{a.folder}" for a in wheels],
+                    "imports": list(WORKER_IMPORTS),
+                    "timeout_s": TRACE_TIMEOUT_S,
+                }
+            )
+        out = work.run(request.pyodide_dir, {"trace": jobs})
+        for (nb, cached), trace in zip(todo, out["traces"], strict=True):
+            if not trace["completed"]:
+                log(
+                    f"WARNING {nb.name}: did not finish running under Node.js; only its imports so far are compiled"
+                )
+            by_archive = _by_archive(trace["modules"], archives)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps(by_archive, sort_keys=True))
+            traces[nb] = by_archive
+    wanted: dict[str, set[str]] = {}
+    for by_archive in traces.values():
+        for sha, files in by_archive.items():
+            wanted.setdefault(sha, set()).update(files)
+    return wanted
+
+
+def _by_archive(module_files: list[str], archives: list[_Archive]) -> dict[str, list[str]]:
+    """Group traced module files (interpreter paths) by the archive they came from."""
+    prefixes = {(STDLIB_PREFIX if a.is_stdlib else f"/work/{a.folder}") + "/": a for a in archives}
+    grouped: dict[str, list[str]] = {}
+    for path in module_files:
+        if not path.endswith(".py"):
+            continue  # extension modules and frozen modules: nothing to compile
+        for prefix, archive in prefixes.items():
+            if path.startswith(prefix):
+                grouped.setdefault(archive.sha, []).append(path[len(prefix) :])
+                break
+    return {sha: sorted(files) for sha, files in grouped.items()}
+
+
+def _tree_digest(folder: Path) -> str:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return _digest([[p.relative_to(folder).as_posix(), sha256_file(p)] for p in files])
+
+
+class _Workspace:
+    """A scratch folder (mounted at /work in Pyodide) holding unpacked archives and notebook copies."""
+
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        self.unpacked: set[str] = set()
+
+    def __enter__(self) -> _Workspace:
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self._tmp = tempfile.TemporaryDirectory(dir=self.cache, prefix="work-")
+        self.root = Path(self._tmp.name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tmp.cleanup()
+
+    def unpack(self, archive: _Archive) -> None:
+        if archive.folder not in self.unpacked:
+            with zipfile.ZipFile(archive.path) as zf:
+                zf.extractall(self.root / archive.folder)
+            self.unpacked.add(archive.folder)
+
+    def run(self, pyodide_dir: Path, spec: dict) -> dict:
+        node = find_tool("node", "install Node.js: the build runs the Pyodide runtime under it")
+        spec_file, output = self.root / "spec.json", self.root / "result.json"
+        output.unlink(missing_ok=True)
+        spec_file.write_text(
+            json.dumps(
+                {"pyodide": str(pyodide_dir.resolve()), "work": str(self.root), "output": str(output), **spec}
+            )
+        )
+        result = subprocess.run(
+            [node, str(SCRIPT), str(spec_file)], capture_output=True, text=True, env=tool_env(), timeout=1800
+        )
+        if result.returncode != 0 or not output.is_file():
+            raise GalleryError(
+                "compiling Python bytecode with Pyodide under Node.js failed (set the gallery option "
+                f"`precompile_python: false` to ship sources only):\n{result.stderr.strip()[-2000:]}"
+            )
+        return json.loads(output.read_text())
+
+
+def _repack(source: Path, unpacked: Path, target: Path) -> None:
+    """Write `source`'s entries unchanged plus the `.pyc` files compiled into `unpacked` (RECORD updated)."""
+    added = {p.relative_to(unpacked).as_posix(): p.read_bytes() for p in sorted(unpacked.rglob("*.pyc"))}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as out:
+        record = next(
+            (n for n in src.namelist() if n.endswith(".dist-info/RECORD") and n.count("/") == 1), None
+        )
+        for info in src.infolist():
+            if info.filename not in added and info.filename != record:
+                out.writestr(info, src.read(info.filename))
+        for name, data in added.items():
+            _write(out, name, data)
+        if record is not None:  # a wheel: its RECORD lists every file with its hash
+            lines = [
+                ln for ln in src.read(record).decode().splitlines() if ln and not ln.startswith(f"{record},")
+            ]
+            lines += [record_line(name, data) for name, data in added.items()]
+            _write(out, record, ("\n".join([*lines, f"{record},,"]) + "\n").encode())
+    part.replace(target)  # atomic: a half-written archive never lands in the cache
+
+
+def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    entry = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)  # fixed time: the same bytes for the same content
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    entry.external_attr = 0o644 << 16
+    zf.writestr(entry, data)

@@ -1,0 +1,108 @@
+"""Bytecode compiled at build time for Pyodide's Python (src/mplat/gallery/precompile.py).
+
+The proof that matters is in the browser's interpreter: with the built runtime loaded in Pyodide under
+Node.js, importing what a notebook session imports compiles no module from source. The demo site's
+browser tests (tests/e2e, tests/offline) run the notebooks on such a runtime.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from e2e.sitebuild import NPM, build_site
+
+PRECOMPILE = "      precompile_python: true\n      thumbnails_browser: ''\n"
+PYC_FLAGS_UNCHECKED_HASH = 0b01  # PEP 552: hash-based, source not checked
+
+# Loads the built runtime the way marimo's worker does, then counts modules compiled from source while
+# importing what a session imports (the "compile" audit event fires for source, not for .pyc).
+IMPORT_PROBE = r"""
+import { loadPyodide } from "%(pyodide)s";
+const py = await loadPyodide({ indexURL: "%(runtime)s/", lockFileURL: "%(runtime)s/pyodide-lock.json" });
+await py.loadPackage(%(packages)s, { messageCallback: () => {} });
+const result = py.runPython(`
+import json, sys
+compiled = []
+sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == "compile" and str(args[1]).endswith(".py") else None)
+import marimo, marimo._pyodide.bootstrap, marimo._pyodide.pyodide_session, docutils, pygments, jedi
+during_session = list(compiled)
+import colorsys  # no notebook imports it: compiled from source, which shows the hook counts
+json.dumps({"session": during_session, "after": compiled[len(during_session):]})
+`);
+console.log(result);
+"""
+
+
+@pytest.fixture(scope="module")
+def compiled_site(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Path, str]:
+    from gallery.conftest import write_project
+
+    project = write_project(tmp_path_factory.mktemp("precompile") / "project", ["good_demo"], PRECOMPILE)
+    result = build_site(project, project / "site")
+    assert result.returncode == 0, result.stderr
+    return project, result.stderr
+
+
+def _lock(site: Path) -> dict:
+    return json.loads((site / "runtime" / "pyodide-lock.json").read_text())["packages"]
+
+
+def test_wheels_carry_unchecked_hash_bytecode_listed_in_their_record(compiled_site: tuple[Path, str]) -> None:
+    project, log = compiled_site
+    assert "runtime: tracing what 1 notebook(s) import at load" in log
+    site = project / "site"
+    entry = _lock(site)["marimo-base"]
+    wheel = site / "runtime" / entry["file_name"]
+    assert hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"], (
+        "the lockfile names the new wheel"
+    )
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert "marimo/__init__.py" in names, "sources stay (tracebacks, inspect)"
+        pyc = zf.read("marimo/__pycache__/__init__.cpython-314.pyc")
+        record = zf.read(next(n for n in names if n.endswith(".dist-info/RECORD"))).decode()
+    assert int.from_bytes(pyc[4:8], "little") == PYC_FLAGS_UNCHECKED_HASH
+    digest = base64.urlsafe_b64encode(hashlib.sha256(pyc).digest()).rstrip(b"=").decode()
+    assert f"marimo/__pycache__/__init__.cpython-314.pyc,sha256={digest},{len(pyc)}" in record.splitlines()
+    compiled = [n for n in names if n.endswith(".pyc")]
+    sources = [n for n in names if n.endswith(".py")]
+    assert 0 < len(compiled) < len(sources), "only what a page load imports is compiled"
+    with zipfile.ZipFile(site / "runtime" / "python_stdlib.zip") as zf:
+        stdlib = set(zf.namelist())
+    assert {"json/__init__.py", "json/__init__.pyc"} <= stdlib  # zipimport's layout: beside the source
+
+
+def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_site: tuple[Path, str]) -> None:
+    site = compiled_site[0] / "site"
+    packages = sorted(_lock(site))
+    script = compiled_site[0] / "probe.mjs"
+    script.write_text(
+        IMPORT_PROBE
+        % {
+            "pyodide": NPM / "pyodide" / "pyodide.mjs",
+            "runtime": site / "runtime",
+            "packages": json.dumps(packages),
+        }
+    )
+    out = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["session"] == [], "modules compiled from source in the browser"
+    assert any(path.endswith("colorsys.py") for path in result["after"])
+
+
+def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(
+    compiled_site: tuple[Path, str], fixture_project: Callable[..., Path]
+) -> None:
+    project = compiled_site[0]
+    again = build_site(project, project / "site")
+    assert again.returncode == 0, again.stderr
+    assert "runtime: tracing" not in again.stderr and "runtime: compiling" not in again.stderr
