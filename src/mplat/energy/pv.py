@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from mplat.energy import solar
 
@@ -509,12 +509,12 @@ def _plane(sky: _Sky, tilt: float, azimuth: float, mounting: str, albedo: float)
 
 
 @functools.lru_cache(maxsize=8)
-def _sky_cached(weather: WeatherLike) -> _Sky:
-    return _sky(weather)
+def _sky_cached(weather: Hashable) -> _Sky:
+    return _sky(cast(WeatherLike, weather))
 
 
 @functools.lru_cache(maxsize=32)
-def _plane_cached(weather: WeatherLike, tilt: float, azimuth: float, mounting: str, albedo: float) -> _Plane:
+def _plane_cached(weather: Hashable, tilt: float, azimuth: float, mounting: str, albedo: float) -> _Plane:
     return _plane(_sky_cached(weather), tilt, azimuth, mounting, albedo)
 
 
@@ -530,7 +530,9 @@ def simulate(weather: WeatherLike, system: PVSystem) -> Simulation:
     """Hourly PVWatts v5 simulation of `system` under `weather` (hour-ending times, sun taken at mid-hour)."""
     key = (float(system.tilt), float(system.azimuth), system.mounting, float(system.albedo))
     # An Epw is hashed by identity: cache so slider moves skip the geometry. Other weather objects: no cache.
-    plane = _plane_cached(weather, *key) if _is_hashable(weather) else _plane(_sky(weather), *key)
+    plane = (
+        _plane_cached(cast(Hashable, weather), *key) if _is_hashable(weather) else _plane(_sky(weather), *key)
+    )
     pdc0 = system.dc_kw  # kW, so DC and AC come out in kW = kWh per hour
     inverter_pdc0 = system.ac_kw / system.inverter_efficiency
     derate = 1.0 - system.losses

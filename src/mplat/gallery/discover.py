@@ -55,7 +55,7 @@ def imported_modules(path: Path, text: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _typed(path: Path, meta: dict, key: str, kind: type, default: object) -> object:
+def _typed[T](path: Path, meta: dict, key: str, kind: type[T], default: T) -> T:
     value = meta.get(key, default)
     if not isinstance(value, kind):
         raise NotebookError(path, f"[tool.mplat] `{key}` must be a {kind.__name__}, got {value!r}")
@@ -76,11 +76,11 @@ def load_notebook(path: Path) -> Notebook:
     return Notebook(
         path=path,
         slug=slug,
-        title=str(_typed(path, mplat, "title", str, title_from_slug(slug))),
-        description=str(_typed(path, mplat, "description", str, "")),
-        tags=tuple(str(t) for t in tags),  # type: ignore[union-attr]
-        order=int(_typed(path, mplat, "order", int, 1000)),  # type: ignore[arg-type]
-        dependencies=tuple(str(d) for d in deps),  # type: ignore[union-attr]
+        title=_typed(path, mplat, "title", str, title_from_slug(slug)),
+        description=_typed(path, mplat, "description", str, ""),
+        tags=tuple(str(t) for t in tags),
+        order=_typed(path, mplat, "order", int, 1000),
+        dependencies=tuple(str(d) for d in deps),
         imports=imported_modules(path, text),
     )
 

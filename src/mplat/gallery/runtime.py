@@ -23,6 +23,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 from .errors import GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
@@ -120,7 +121,7 @@ class WheelFetcher:
 
     def _cached(self, req: Requirement) -> Path | None:
         name = canonicalize_name(req.name)
-        best: tuple[object, Path] | None = None
+        best: tuple[Version, Path] | None = None
         for d in (self.pypi_dir, self.repack_dir, self.dist_dir):
             for wheel in d.glob("*.whl"):
                 wname, version, _, _ = parse_wheel_filename(wheel.name)
@@ -129,7 +130,7 @@ class WheelFetcher:
                     and is_browser_compatible(wheel.name)
                     and req.specifier.contains(version, prereleases=True)
                     and (best is None or version > best[0])
-                ):  # type: ignore[operator]
+                ):
                     best = (version, wheel)
         return best[1] if best else None
 
@@ -293,7 +294,7 @@ def _resolve_closure(needs: list[_Need], resolved: dict[str, WheelInfo], fetcher
     while pending:
         todo: dict[str, _Need] = {}
         for need in pending:
-            name = canonicalize_name(need.requirement.name)
+            name: str = canonicalize_name(need.requirement.name)
             if name in resolved:
                 version = resolved[name].version
                 if not need.requirement.specifier.contains(version, prereleases=True):

@@ -12,13 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
 from .model import Notebook
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 SIZE = (640, 400)  # card thumbnails: 16:10
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 THUMBNAIL_VERSION = "1"
 BRAND_BLACK = (0, 0, 0)
 BRAND_GOLD = (0xD4, 0xA8, 0x43)
