@@ -4,8 +4,9 @@ One demo notebook (the solar calculator), built by the real pipeline with pre-co
 headless Chromium: cold (fresh profile) and warm (the same profile again: service worker + HTTP cache), on
 localhost and throttled through the DevTools protocol (9 Mbit/s, 150 ms RTT). Baselines in the same run and
 from the same runtime files: the same notebook as a plain `marimo export html-wasm` page, and a bare
-Pyodide boot (`loadPyodide()` only). Then where the time goes (marimo's worker messages) and one lever
-measured in Pyodide under Node.js: importing marimo and plotly from source vs from pre-compiled `.pyc`.
+Pyodide boot (`loadPyodide()` only). The bytecode lever (`precompile_python`) is measured on the plain
+export: once on the site's runtime (bytecode shipped), once on the same runtime built from sources only.
+Then where the time goes (marimo's worker messages).
 
 Times are from navigation start. "First content": the first non-empty notebook output on screen (the
 notebook page's snapshot of the build-time outputs, or marimo's own output area).
@@ -84,38 +85,6 @@ window.__boot = { ...(window.__boot || {}), python_ready: performance.timeOrigin
 document.body.append("ready");
 </script>"""
 
-# Pyodide under Node.js (NOTES §9): import time of what a notebook session imports, from source and from
-# the .pyc Pyodide's own Python writes — the gain pre-compiled wheels would bring.
-PYC_PROBE = r"""
-import { loadPyodide } from "%(pyodide)s";
-const IMPORTS = %(imports)s;
-const SITE = "/lib/python3.14/site-packages";
-async function fresh() {
-  const py = await loadPyodide({ indexURL: "%(runtime)s/" });
-  await py.loadPackage(%(packages)s, { messageCallback: () => {} });
-  return py;
-}
-const timed = (py) => { const s = performance.now(); py.runPython(IMPORTS); return (performance.now() - s) / 1000; };
-// 1. A fresh interpreter imports from source (no .pyc anywhere in site-packages; nothing written yet).
-const a = await fresh();
-a.runPython("import sys; sys.dont_write_bytecode = True");
-const source = timed(a);
-// 2. Pre-compile site-packages (what a build step would ship inside the wheels) and collect the .pyc files.
-// Unchecked-hash .pyc: valid whatever the installed files' mtimes (as pre-compiled wheels would ship them).
-a.runPython(`import compileall, py_compile; compileall.compile_dir("${SITE}", quiet=2,
-  invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)`);
-const files = a.runPython(`import pathlib; [str(p) for p in pathlib.Path("${SITE}").rglob("*.pyc")]`).toJs();
-const pyc = files.map((path) => [path, a.FS.readFile(path)]);
-// 3. Another fresh interpreter, the same wheels plus the .pyc files, imports the same modules.
-const b = await fresh();
-for (const [path, bytes] of pyc) {
-  b.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
-  b.FS.writeFile(path, bytes);
-}
-const compiled = timed(b);
-console.log(JSON.stringify({ source, pyc: compiled, pyc_files: pyc.length }));
-"""
-
 
 @dataclass(frozen=True)
 class Load:
@@ -156,8 +125,8 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _build(project: Path) -> Path:
-    site = project / "site"
+def _build(project: Path, folder: str = "site") -> Path:
+    site = project / folder
     result = subprocess.run(
         [str(BIN / "mkdocs"), "build", "--site-dir", str(site)],
         cwd=project, env=_env(), capture_output=True, text=True,
@@ -167,8 +136,23 @@ def _build(project: Path) -> Path:
     return site
 
 
+def _add_source_runtime(project: Path, site: Path) -> None:
+    """The same runtime without bytecode (`precompile_python: false`) at `runtime-source/`."""
+    config = project / "mkdocs.yml"
+    original = config.read_text()
+    config.write_text(
+        original.replace("  - mplat-gallery:\n", "  - mplat-gallery:\n      precompile_python: false\n", 1)
+    )
+    try:
+        source_site = _build(project, "site-source")
+    finally:
+        config.write_text(original)
+    shutil.copytree(source_site / "runtime", site / "runtime-source")
+
+
 def _add_baselines(project: Path, site: Path) -> None:
-    """A plain export of the same notebook and a bare Pyodide page, both on the site's own runtime files."""
+    """A plain export of the same notebook on the site's runtime and on the source-only runtime, and a bare
+    Pyodide page on the site's runtime files."""
     from mplat.gallery.export import patch_page, runtime_attributes
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,8 +162,13 @@ def _add_baselines(project: Path, site: Path) -> None:
              "-o", str(out), "--mode", "run"],
             env=_env(), check=True, capture_output=True, cwd=project / "notebooks" / "demos",
         )  # fmt: skip
-        html = patch_page(out.read_text(encoding="utf-8"), runtime_attributes("../runtime/"))
-        (site / "apps" / f"plain-{SLUG}.html").write_text(html, encoding="utf-8")
+        exported = out.read_text(encoding="utf-8")
+        for name, runtime in (
+            (f"plain-{SLUG}", "../runtime/"),
+            (f"plain-source-{SLUG}", "../runtime-source/"),
+        ):
+            html = patch_page(exported, runtime_attributes(runtime))
+            (site / "apps" / f"{name}.html").write_text(html, encoding="utf-8")
     (site / "bench").mkdir(exist_ok=True)
     (site / "bench" / "bare-pyodide.html").write_text(BARE_PYODIDE, encoding="utf-8")
 
@@ -210,7 +199,8 @@ def _measure(site: Path) -> list[Load]:
     server = SiteServer(site).start()
     pages = {
         "mplat (pre-computed, gate, worker)": f"{server.url}gallery/{SLUG}/",
-        "plain marimo export": f"{server.url}apps/plain-{SLUG}.html",
+        "plain marimo export, bytecode runtime": f"{server.url}apps/plain-{SLUG}.html",
+        "plain marimo export, source runtime": f"{server.url}apps/plain-source-{SLUG}.html",
         "bare Pyodide": f"{server.url}bench/bare-pyodide.html",
     }
     loads: list[Load] = []
@@ -238,27 +228,8 @@ def _measure(site: Path) -> list[Load]:
     return loads
 
 
-def _pyc_lever(site: Path) -> dict[str, float]:
-    lock = json.loads((site / "runtime" / "pyodide-lock.json").read_text())
-    packages = [
-        n
-        for n in ("marimo-base", "plotly", "micropip", "pyodide-http", "jedi", "docutils", "pygments")
-        if n in lock["packages"]
-    ]
-    script = PYC_PROBE % {
-        "pyodide": REPO / "node_modules" / "pyodide" / "pyodide.mjs",
-        "runtime": site / "runtime",
-        "packages": json.dumps(packages),
-        "imports": json.dumps(
-            "import marimo, marimo._pyodide.bootstrap, jedi, docutils.core, pygments"
-            + (", plotly.graph_objects" if "plotly" in packages else "")
-        ),
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "pyc.mjs"
-        path.write_text(script)
-        out = subprocess.run(["node", str(path)], capture_output=True, text=True, timeout=900, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _tree_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
 def _s(value: float | None) -> str:
@@ -281,10 +252,11 @@ def run() -> str:
         started = time.perf_counter()
         site = _build(project)
         build_s = time.perf_counter() - started
+        _add_source_runtime(project, site)
         _add_baselines(project, site)
         loads = _measure(site)
-        pyc = _pyc_lever(site)
         sizes = _runtime_bytes(site)
+        runtime_mb = {name: _tree_mb(site / name) for name in ("runtime", "runtime-source")}
 
     rows = [
         f"| {x.variant} | {x.network} | {x.cache} | {_s(x.first_content)} | {_s(x.interactive)} | {x.megabytes:.1f} |"
@@ -330,13 +302,9 @@ def run() -> str:
             "|---|---|---|---:|---:|---:|---:|---:|---:|",
             *phase_rows,
             "",
-            "Lever: pre-compiled `.pyc` (Pyodide 314 under Node.js, same wheels): importing what a session "
-            "imports (`marimo`, its Pyodide bootstrap, `plotly.graph_objects`, jedi, docutils, pygments).",
-            "",
-            "| Import from | Time |",
-            "|---|---:|",
-            f"| source (.py, compiled on import) | {pyc['source']:.2f} s |",
-            f"| pre-compiled .pyc ({pyc['pyc_files']} files) | {pyc['pyc']:.2f} s |",
+            "Lever: bytecode for Pyodide's Python (`precompile_python`), compare the two plain-export rows. "
+            f"Runtime folder: {runtime_mb['runtime']:.1f} MB with bytecode, {runtime_mb['runtime-source']:.1f} MB "
+            "from sources only.",
             "",
             "Largest runtime downloads (MB):",
             "",

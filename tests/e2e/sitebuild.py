@@ -58,14 +58,10 @@ def write_fixture_project(
 
 
 def share_wheel_cache(cache_dir: Path) -> None:
-    """Hard-link the repository's downloaded wheels into `cache_dir`: no test fetches the same wheels again."""
+    """Use the repository's wheel cache: no test downloads the same wheels again, even on a clean clone
+    where the first builds run at once (every cache write is atomic, so concurrent builds can share it)."""
     wheels = REPO_ROOT / ".cache" / "plugin" / "mplat-gallery" / "wheels"
-    if wheels.is_dir() and not (cache_dir / "wheels").exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(
-            wheels, cache_dir / "wheels", copy_function=_link, ignore=shutil.ignore_patterns("work-*")
-        )
-
-
-def _link(src: str, dst: str) -> None:
-    Path(dst).hardlink_to(src)
+    wheels.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not (cache_dir / "wheels").exists():
+        (cache_dir / "wheels").symlink_to(wheels, target_is_directory=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,13 @@ def compiled_site(
     from gallery.conftest import write_project
 
     project = write_project(tmp_path_factory.mktemp("precompile") / "project", ["good_demo"], PRECOMPILE)
+    # The shared wheel cache, without its traces and compiled archives: this build must make its own.
+    shared = (project / ".cache" / "wheels").resolve()
+    (project / ".cache" / "wheels").unlink()
+    shutil.copytree(
+        shared, project / "nb-cache-wheels", copy_function=os.link, ignore=shutil.ignore_patterns("compiled")
+    )
+    (project / "nb-cache-wheels").rename(project / ".cache" / "wheels")
     result = build_site(project, project / "site")
     assert result.returncode == 0, result.stderr
     return project, result.stderr
@@ -99,9 +107,7 @@ def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_si
     assert any(path.endswith("colorsys.py") for path in result["after"])
 
 
-def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(
-    compiled_site: tuple[Path, str], fixture_project: Callable[..., Path]
-) -> None:
+def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(compiled_site: tuple[Path, str]) -> None:
     project = compiled_site[0]
     again = build_site(project, project / "site")
     assert again.returncode == 0, again.stderr

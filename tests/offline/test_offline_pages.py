@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e.browser import computed_outputs, move_first_slider, notebook_frame, wait_for_change, wait_for_kernel
 from playwright.sync_api import Browser, Route
 
 from mplat.gallery.preview import SiteServer
 
-from .support import CONTROLLED_JS, Builds, read_manifest
+from .support import CACHED_HASHES_JS, CONTROLLED_JS, Builds, read_manifest
 
 pytestmark = pytest.mark.xdist_group("offline")
 
@@ -57,6 +58,36 @@ def test_uncached_page_offline_shows_the_offline_page(offline_builds: Builds, co
     page.goto(f"{server.url}gallery/")
     page.locator(".mplat-offline[data-state]").wait_for()
     assert page.locator("li.mplat-card").count() == 2
+
+
+def test_a_notebook_opened_once_runs_offline_and_only_its_files_were_fetched(
+    offline_builds: Builds,
+    context,  # type: ignore[no-untyped-def]
+) -> None:
+    entries = read_manifest(offline_builds.a).entries
+    wanted = {e.sha for e in entries if e.group in ("shell", "common", "notebook:good-demo")}
+    other = {e.sha for e in entries if e.group == "notebook:other-demo"} - wanted
+    server = SiteServer(offline_builds.a).start()
+    page = context.new_page()
+    try:
+        page.goto(f"{server.url}gallery/good-demo/")  # a first visit: no worker controls it yet
+        wait_for_kernel(notebook_frame(page))
+        # Once the notebook has run, the worker stores what the page loaded before it took control and
+        # what the notebook may load later.
+        deadline = time.monotonic() + 600  # ~50 MB through the worker, verified; CI runs tests beside it
+        while not wanted <= set(page.evaluate(CACHED_HASHES_JS)):
+            assert time.monotonic() < deadline, "the opened notebook's files were not all cached"
+            time.sleep(1)
+        assert not other & set(page.evaluate(CACHED_HASHES_JS)), "another notebook was downloaded unasked"
+    finally:
+        server.stop()
+
+    page.reload()  # nothing answers but the worker
+    frame = notebook_frame(page)
+    wait_for_kernel(frame)
+    before = computed_outputs(frame)
+    move_first_slider(frame)
+    wait_for_change(frame, before)
 
 
 def test_worker_isolates_pages_and_an_embed_in_another_site_still_works(

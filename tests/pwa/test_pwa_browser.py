@@ -18,8 +18,9 @@ from .conftest import PRECOMPUTED_TEXT, SLUG, connection_script
 
 pytestmark = pytest.mark.xdist_group("pwa")
 
-# After the offline worker took control: longer than its background delay (3 s) before it fetches an
-# opened notebook's files.
+# After the offline worker took control: time enough for any background download of the opened
+# notebook's files to have started (the page asks for it once the notebook ran, or after 120 s; the
+# worker itself downloads nothing unasked on a metered link).
 QUIET_S = 8
 IPAD_SAFARI = (
     "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

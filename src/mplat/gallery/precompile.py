@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -164,7 +165,9 @@ def _traced_files(
                 )
             by_archive = _by_archive(trace["modules"], archives)
             cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_text(json.dumps(by_archive, sort_keys=True))
+            part = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+            part.write_text(json.dumps(by_archive, sort_keys=True))
+            part.replace(cached)  # atomic: builds sharing the cache may run at once
             traces[nb] = by_archive
     wanted: dict[str, set[str]] = {}
     for by_archive in traces.values():
@@ -238,7 +241,7 @@ def _repack(source: Path, unpacked: Path, target: Path) -> None:
     """Write `source`'s entries unchanged plus the `.pyc` files compiled into `unpacked` (RECORD updated)."""
     added = {p.relative_to(unpacked).as_posix(): p.read_bytes() for p in sorted(unpacked.rglob("*.pyc"))}
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
+    part = target.with_name(f"{target.name}.{os.getpid()}.part")
     with zipfile.ZipFile(source) as src, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as out:
         record = next(
             (n for n in src.namelist() if n.endswith(".dist-info/RECORD") and n.count("/") == 1), None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -174,7 +175,7 @@ class WheelFetcher:
                 f"{name} exists only in the Pyodide distribution, and {url} is unreachable ({exc}). "
                 "Set the gallery option `pyodide_dist_url` to a reachable mirror of the Pyodide distribution"
             ) from exc
-        tmp = target.with_suffix(".part")
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
         tmp.write_bytes(data)
         if sha256_file(tmp) != entry["sha256"]:
             tmp.unlink()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -126,7 +127,9 @@ def write_wheel(
             zf.writestr(info, data)
     dest_dir.mkdir(parents=True, exist_ok=True)
     out = dest_dir / f"{norm}-{version}-{tag}.whl"
-    out.write_bytes(buffer.getvalue())
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")
+    part.write_bytes(buffer.getvalue())
+    part.replace(out)  # atomic: a build sharing this cache never reads a half-written wheel
     return out
 
 

@@ -19,7 +19,6 @@ const SHELL = "shell";
 const COMMON = "common";
 const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
-const BACKGROUND_DELAY_MS = 3000; // let a notebook's own boot requests go first
 const ISOLATION_HEADERS = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
@@ -260,13 +259,18 @@ function onMeteredLink(request) {
   return Boolean(connection && (connection.saveData || /(^|-)[23]g$/.test(connection.effectiveType || "")));
 }
 
-/* A notebook opened for the first time: keep it, and everything it may load later, offline. */
-async function pinNotebook(slug) {
-  if (!CURRENT.entries.some((e) => e.group === NOTEBOOK + slug) || onMeteredLink()) return;
+/* A notebook opened: keep it, and everything it may load later, offline (and in later versions). */
+async function rememberNotebook(slug) {
+  if (!CURRENT.entries.some((e) => e.group === NOTEBOOK + slug) || onMeteredLink()) return false;
   const pins = await readPins();
   if (!pins.slugs.includes(slug)) await writeJSON("pins", { ...pins, slugs: [...pins.slugs, slug] });
-  await new Promise((resolve) => setTimeout(resolve, BACKGROUND_DELAY_MS));
-  await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }));
+  return true;
+}
+
+/* Download what the notebook's page did not load itself (lazy chunks, files fetched before this worker
+   controlled the page). Its page asks once the notebook is interactive: the boot needs the CPU. */
+async function cacheNotebook(slug) {
+  if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }));
 }
 
 async function respond(event, url) {
@@ -279,7 +283,7 @@ async function respond(event, url) {
 
   const pinned = entries.find((e) => e.group.startsWith(NOTEBOOK));
   if (request.mode === "navigate" && pinned && !onMeteredLink(request)) {
-    event.waitUntil(pinNotebook(pinned.group.slice(NOTEBOOK.length)).catch(() => {}));
+    event.waitUntil(rememberNotebook(pinned.group.slice(NOTEBOOK.length)).catch(() => {}));
   }
   for (const entry of entries) {
     const cached = await cachedResponse(entry.sha);
@@ -349,7 +353,7 @@ self.addEventListener("message", (event) => {
           reply({ ok: true });
         } else if (message.type === "pin") {
           reply({ ok: true });
-          await pinNotebook(String(message.slug)); // its page was opened before this worker controlled it
+          await cacheNotebook(String(message.slug));
         } else if (message.type === "status") {
           reply(await status());
         } else if (message.type === "hello") {

@@ -12,6 +12,7 @@
   const WORKER_URL = new URL("sw.js", SITE_ROOT);
   const UPDATE_CHECK_MS = 15 * 60 * 1000;
   const DOWNLOADS_AT_ONCE = 4;
+  const KERNEL_WAIT_MS = 120 * 1000;
   let registration = null;
   let acceptedUpdate = false;
 
@@ -230,12 +231,29 @@
 
   /* ---- every page ---- */
 
+  /* Resolves once the notebook on this page has run (its gate announces "mplat:kernel"), or after
+     KERNEL_WAIT_MS if it never does: its background download must not slow the boot down. */
+  function notebookInteractive() {
+    if (document.documentElement.getAttribute("data-mplat-kernel") === "ready") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        window.removeEventListener("mplat:kernel", done);
+        resolve();
+      };
+      window.addEventListener("mplat:kernel", done);
+      setTimeout(done, KERNEL_WAIT_MS);
+    });
+  }
+
   async function setUpPage() {
     if (!registration) return;
     const worker = await controller();
     await ask(worker, { type: "hello" }).catch(() => {});
     const notebook = document.querySelector(".mplat-notebook[data-slug]");
-    if (notebook) await ask(worker, { type: "pin", slug: notebook.dataset.slug }).catch(() => {});
+    if (notebook) {
+      await notebookInteractive();
+      await ask(worker, { type: "pin", slug: notebook.dataset.slug }).catch(() => {});
+    }
     await setUpGallery(worker);
   }
 
