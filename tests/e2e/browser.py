@@ -6,10 +6,11 @@ those that leave 127.0.0.1 and blocks them, so a test can assert that nothing le
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Frame, Page, Route
+from playwright.sync_api import BrowserContext, Frame, Page, Request, Route
 
 from mplat.gallery.thumbnails import wait_until_settled
 
@@ -23,18 +24,30 @@ BOOT_TIMEOUT_MS = 240_000  # Pyodide boots in ~8 s alone; CI's 2 cores run other
 
 @dataclass
 class OriginGuard:
+    """Records every request of a browser context and blocks those that leave 127.0.0.1.
+
+    Only leaving requests are routed (and aborted); the rest are recorded from the context's `request`
+    events, which include workers' and the service worker's requests. Routing every request through this
+    process instead made each one wait on it: a notebook's 800-file background download took minutes.
+    """
+
     allowed_prefix: str = "http://127.0.0.1:"
     external: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
-    def handle(self, route: Route) -> None:
-        url = route.request.url
-        if url.startswith((self.allowed_prefix, "data:", "blob:")):
-            self.requests.append(url)
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort()
+    def attach(self, context: BrowserContext) -> BrowserContext:
+        leaving = re.compile(rf"^(?!{re.escape(self.allowed_prefix)}|data:|blob:)")
+        context.route(leaving, self._block)
+        context.on("request", self._record)
+        return context
+
+    def _block(self, route: Route) -> None:
+        self.external.append(route.request.url)
+        route.abort()
+
+    def _record(self, request: Request) -> None:
+        if request.url.startswith(self.allowed_prefix):
+            self.requests.append(request.url)
 
 
 # JS: texts of marimo output areas that hold no UI element (computed outputs only).

@@ -127,6 +127,6 @@ def guard() -> OriginGuard:
 def context(chromium: Browser, guard: OriginGuard) -> Iterator[BrowserContext]:
     """A fresh browser profile whose every request leaving 127.0.0.1 is recorded and blocked."""
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
-    ctx.route("**/*", guard.handle)
+    guard.attach(ctx)
     yield ctx
     ctx.close()

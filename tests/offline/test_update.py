@@ -52,7 +52,7 @@ def test_update_downloads_only_changed_files_waits_for_consent_and_prunes(
     publish(offline_builds.a, live)
     server = RecordingServer(live).start()
     context = chromium.new_context()
-    context.route("**/*", guard.handle)
+    guard.attach(context)
     try:
         # Build A, made available offline.
         page = context.new_page()

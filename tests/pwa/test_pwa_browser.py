@@ -169,7 +169,7 @@ def _ipad(chromium: Browser, guard: OriginGuard) -> BrowserContext:
     ctx = chromium.new_context(
         user_agent=IPAD_SAFARI, viewport={"width": 820, "height": 1180}, has_touch=True
     )
-    ctx.route("**/*", guard.handle)
+    guard.attach(ctx)
     return ctx
 
 

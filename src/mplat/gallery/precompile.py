@@ -37,7 +37,7 @@ from .tools import find_tool, tool_env
 from .wheels import ZIP_EPOCH, record_line, sha256_file
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
-PRECOMPILE_FORMAT = 2
+PRECOMPILE_FORMAT = 3
 STDLIB_ZIP = "python_stdlib.zip"
 SCRIPT = Path(__file__).with_name("node") / "precompile.mjs"
 # Where archives are installed in the browser (recorded in tracebacks).

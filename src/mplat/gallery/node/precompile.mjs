@@ -9,7 +9,9 @@
 //         "compiled": [[written, failed], …]}
 //
 // A trace runs a notebook the way marimo's WebAssembly worker does (create_session, instantiate,
-// session.start()) in a fresh interpreter and lists the file of every module compiled or imported by then.
+// session.start()) and lists the file of every module compiled or imported by then. One interpreter runs
+// every trace in turn, as the worker runs one session after another: marimo is imported (from source) once,
+// and a later notebook's list also holds what the earlier ones imported (a superset is harmless).
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
@@ -23,15 +25,21 @@ async function interpreter() {
   return py;
 }
 
-const TRACE = `
-import asyncio, json, os, sys, time
+const TRACE_SETUP = `
+import sys
 sys.dont_write_bytecode = True  # the trace must not leave timestamp-based .pyc files in the archives
 # Every module compiled from source, including those whose import then failed (yaml.cyaml without its
 # C extension): exactly what the browser would compile.
 compiled = set()
 sys.addaudithook(lambda event, args: compiled.add(args[1]) if event == "compile" and isinstance(args[1], str) else None)
+`;
+
+const TRACE = `
+import asyncio, json, os, sys, time
 job = json.loads(job_json)
-sys.path[:0] = job["paths"]
+for path in reversed(job["paths"]):
+    if path not in sys.path:
+        sys.path.insert(0, path)
 os.chdir(os.path.dirname(job["notebook"]))
 for name in job["imports"]:  # what marimo's worker imports before a session (loadNotebookDeps)
     __import__(name)
@@ -45,6 +53,12 @@ completed = False
 while time.monotonic() - started < job["timeout_s"] and not completed:
     await asyncio.sleep(0.1)
     completed = any('"op": "completed-run"' in m for m in messages)
+kernel_task = getattr(session, "kernel_task", None)  # stopped as the worker's stopSession does
+if kernel_task is None:
+    task.cancel()
+else:
+    kernel_task.stop()
+await asyncio.gather(task, return_exceptions=True)
 ops = sorted({json.loads(m)["op"] for m in messages})
 files = sorted(compiled | {f for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)})
 json.dumps({"modules": files, "ops": ops, "completed": completed})
@@ -70,21 +84,18 @@ json.dumps([written, failed])
 `;
 
 const out = { traces: [], compiled: [] };
+const py = await interpreter();
+out.python = py.runPython("import sys; sys.version.split()[0]");
+if ((spec.trace ?? []).length) py.runPython(TRACE_SETUP);
 for (const job of spec.trace ?? []) {
-  const py = await interpreter();
   // marimo's notebook_location() reads the worker's location (…/assets/worker.js) in WebAssembly.
   globalThis.location = { toString: () => `${job.notebook.slice(0, job.notebook.lastIndexOf("/"))}/assets/worker.js` };
   py.globals.set("job_json", JSON.stringify(job));
   out.traces.push(JSON.parse(await py.runPythonAsync(TRACE)));
-  out.python ??= py.runPython("import sys; sys.version.split()[0]");
 }
-if ((spec.compile ?? []).length) {
-  const py = await interpreter();
-  for (const job of spec.compile) {
-    py.globals.set("job_json", JSON.stringify(job));
-    out.compiled.push(JSON.parse(py.runPython(COMPILE)));
-  }
-  out.python ??= py.runPython("import sys; sys.version.split()[0]");
+for (const job of spec.compile ?? []) {
+  py.globals.set("job_json", JSON.stringify(job));
+  out.compiled.push(JSON.parse(py.runPython(COMPILE)));
 }
 // A file, not stdout: process.exit() would cut off a large write to a pipe.
 writeFileSync(spec.output, JSON.stringify(out));
