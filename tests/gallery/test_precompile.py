@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from e2e.sitebuild import NPM, build_site
 
+pytestmark = pytest.mark.xdist_group("precompile")  # one worker builds the module's site
+
 PRECOMPILE = "      precompile_python: true\n      thumbnails_browser: ''\n"
 PYC_FLAGS_UNCHECKED_HASH = 0b01  # PEP 552: hash-based, source not checked
 
