@@ -69,9 +69,19 @@ def start_demo_site_build(config: pytest.Config) -> None:
     threading.Thread(target=_build_into, args=(folder,), daemon=True, name="demo-site-build").start()
 
 
+# The longest tests on the demo site start first among them, so that no worker is left finishing one
+# alone at the end of the run.
+LONGEST_DEMO_SITE_TESTS = ("test_offline_webkit.py", "test_offline_chromium.py")
+
+
 def demo_site_tests_last(items: list[pytest.Item]) -> None:
     """Reorder so workers run everything else while the demo site is still being built."""
-    items.sort(key=lambda item: "built_site" in getattr(item, "fixturenames", ()))
+
+    def key(item: pytest.Item) -> tuple[bool, bool]:
+        uses_site = "built_site" in getattr(item, "fixturenames", ())
+        return uses_site, not item.nodeid.split("::")[0].endswith(LONGEST_DEMO_SITE_TESTS)
+
+    items.sort(key=key)
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""A small site built once per session with the real plugin, pre-computed outputs on (as in mkdocs.yml).
+"""A small site built once per session with the real plugin, configured as mkdocs.yml (pre-computed outputs, bytecode).
 
 Every test using it is in the xdist group "pwa", so one worker builds it. Save-Data and slow links are
 emulated by replacing `navigator.connection` before any page script runs (a request header alone does not
@@ -33,7 +33,8 @@ def write_pwa_project(root: Path) -> Path:
     return write_fixture_project(
         root,
         [FIXTURES / "solar_day.py"],
-        '      precompute_outputs: true\n      thumbnails_browser: ""\n',
+        # As in mkdocs.yml: outputs pre-computed, bytecode shipped (each test here boots Python).
+        '      precompute_outputs: true\n      precompile_python: true\n      thumbnails_browser: ""\n',
         site_name="Solar Demos",
         description="PWA test site",
     )
