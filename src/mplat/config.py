@@ -41,5 +41,5 @@ class GalleryConfig(base.Config):
     precompute_outputs = c.Type(bool, default=False)
     # Ship Python bytecode compiled for Pyodide's Python beside the sources (the standard library and every
     # wheel), so the browser does not compile what it imports on each load; compiled once per wheel with
-    # Pyodide under Node.js and cached (docs/ipad.md, "levers").
+    # Pyodide under Node.js and cached (docs/ipad.md, "levers"). Not under `mkdocs serve` (quick previews).
     precompile_python = c.Type(bool, default=True)

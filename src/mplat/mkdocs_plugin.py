@@ -75,7 +75,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             strict=opts.strict,
             thumbnails_browser=opts.thumbnails_browser or None,
             app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
-            precompile_python=opts.precompile_python,
+            # `mkdocs serve` is for quick previews: tracing an edited notebook would add 15-30 s to each save.
+            precompile_python=opts.precompile_python and self.command != "serve",
             export_options=("--mode", "run", *(PRECOMPUTE_OPTIONS if opts.precompute_outputs else ())),
             app=self._app(config),
         )

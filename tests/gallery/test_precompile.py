@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 from e2e.sitebuild import NPM, build_site
+from mkdocs.config import load_config
+
+from gallery.conftest import write_project
 
 pytestmark = pytest.mark.xdist_group("precompile")  # one worker builds the module's site
 
@@ -47,8 +50,6 @@ console.log(result);
 def compiled_site(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
 ) -> tuple[Path, str]:
-    from gallery.conftest import write_project
-
     project = write_project(tmp_path_factory.mktemp("precompile") / "project", ["good_demo"], PRECOMPILE)
     # The shared wheel cache, without its traces and compiled archives: this build must make its own.
     shared = (project / ".cache" / "wheels").resolve()
@@ -114,3 +115,15 @@ def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(compiled_site: tup
     again = build_site(project, project / "site")
     assert again.returncode == 0, again.stderr
     assert "runtime: tracing" not in again.stderr and "runtime: compiling" not in again.stderr
+
+
+def test_mkdocs_serve_previews_without_bytecode(tmp_path: Path) -> None:
+    project = write_project(tmp_path / "project", ["good_demo"], PRECOMPILE)
+    config = load_config(str(project / "mkdocs.yml"))
+    plugin = config.plugins["mplat-gallery"]
+    plugin.on_startup(command="serve", dirty=False)
+    assert plugin._request(config).precompile_python is False, (
+        "a save under `mkdocs serve` would wait for a trace"
+    )
+    plugin.on_startup(command="build", dirty=False)
+    assert plugin._request(config).precompile_python is True
