@@ -104,7 +104,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     start_demo_site_build(session.config)
 
 
-def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]  # pytest-xdist hook
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
+def pytest_configure_node(node) -> None:  # type: ignore[no-untyped-def]
     node.workerinput[DEMO_SITE_KEY] = str(demo_site_dir(node.config))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext
 
+from mplat.energy import epw, io, pv
 from mplat.gallery.discover import discover
 from mplat.gallery.preview import SiteServer
 
@@ -52,3 +53,19 @@ def test_notebook_runs_and_reacts_with_zero_third_party_requests(
     wait_for_change(frame, before)
     assert guard.external == [], f"requests left the origin: {guard.external}"
     assert any("/runtime/pyodide.asm.wasm" in url for url in guard.requests)
+
+
+def test_a_preset_link_opens_the_notebook_with_its_inputs(
+    site_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    """A sales engineer's link to a client's configuration: the gallery page passes its query to the notebook."""
+    weather = epw.read_epw(io.read_bytes(REPO_ROOT / "data" / "examples" / "piedmont.epw.gz"))
+    expected = pv.simulate(weather, pv.PVSystem(dc_kw=12.0, tilt=20, azimuth=180, losses=0.14))
+    page = context.new_page()
+    page.goto(f"{site_server.url}gallery/solar-calculator/?location=piedmont&system_kw=12&tilt=20")
+    frame = notebook_frame(page)
+    wait_for_kernel(frame)
+    outputs = "\n".join(computed_outputs(frame))
+    assert f"Annual production: {expected.annual_ac_kwh:,.0f} kWh" in outputs
+    assert "Specific yield:" in outputs
+    assert guard.external == []
