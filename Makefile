@@ -16,7 +16,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml package.json
 	@test -n "$(PYTHON_312)" || { echo "Python 3.12 not found: install it (pyenv install 3.12) and retry"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON_312) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade 'pip<26.3'  # chalice 1.34 (packaging the Lambdas) requires pip<26.3
 	$(BIN)/pip install --quiet -e '.[dev]'
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
