@@ -47,29 +47,27 @@ def main(argv: list[str] | None = None) -> int:
     modules = sorted(p.stem for p in BENCH_DIR.glob("bench_*.py"))
     if args.only:
         modules = [m for m in modules if m in args.only]
-    sections: list[str] = []
+    stamp = f"_Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine_description()}._"
+    # Start from the current file's sections: running one module must not erase the others.
+    sections = _previous_sections()
     failed = False
     for name in modules:
         print(f"[bench] {name} …", flush=True)
         try:
-            sections.append(f"<!-- {name} -->\n" + importlib.import_module(f"bench.{name}").run().strip())
+            body = importlib.import_module(f"bench.{name}").run().strip()
         except Exception:  # one broken benchmark must not hide the others' results
             failed = True
-            sections.append(f"<!-- {name} -->\n## {name}\n\nFAILED:\n\n```\n{traceback.format_exc()}\n```")
-    # Keep the sections of benchmarks not run this time (running one module must not erase the others).
-    previous = _previous_sections()
-    ran = {name for name in modules}
-    for name, text in previous.items():
-        if name not in ran:
-            sections.append(text)
+            body = f"## {name}\n\nFAILED:\n\n```\n{traceback.format_exc()}\n```"
+        sections[name] = f"<!-- {name} -->\n{body}\n\n{stamp}"
     header = (
         "# Benchmarks\n\n"
-        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}.\n"
         "Regenerate with `make bench` (or `python -m bench bench_x` for one section; the others are kept).\n"
-        "Each section compares against a baseline measured in the same run. The machine is shared with other\n"
-        "work while these run, so wall times carry noise; ratios within one section are the meaningful figures.\n"
+        "Each section ends with the date and the machine it was measured on, and compares against a baseline\n"
+        "measured in the same run. Wall times carry noise (the machine may be shared with other work while these\n"
+        "run); ratios within one section are the meaningful figures.\n"
     )
-    OUTPUT.write_text(header + "\n" + "\n\n".join(sections) + "\n")
+    ordered = [sections[name] for name in sorted(sections)]
+    OUTPUT.write_text(header + "\n" + "\n\n".join(ordered) + "\n")
     print(f"[bench] wrote {OUTPUT}")
     return 1 if failed else 0
 

@@ -280,8 +280,9 @@ def _(epw, mo, source_name, weather):
         source_name.split(",")[0].strip().lower().replace(" ", "_").removesuffix(".gz").removesuffix(".epw")
     )
     csv_text = epw.to_csv(weather)
+    # Lazy: the CSV (~750 kB as a data URL) is made when pressed, not stored in the page with its outputs.
     mo.download(
-        data=csv_text.encode("utf-8"),
+        data=lambda: csv_text.encode("utf-8"),
         filename=f"{_stem or 'weather'}_hourly.csv",
         mimetype="text/csv",
         label="Download the cleaned hourly data (CSV)",

@@ -69,3 +69,23 @@ def test_a_preset_link_opens_the_notebook_with_its_inputs(
     assert f"Annual production: {expected.annual_ac_kwh:,.0f} kWh" in outputs
     assert "Specific yield:" in outputs
     assert guard.external == []
+
+
+def test_the_climate_dashboard_downloads_its_hourly_csv(
+    site_server: SiteServer, context: BrowserContext, guard: OriginGuard, tmp_path: Path
+) -> None:
+    """The download is made by Python when pressed (so the page does not carry it): a row per hour."""
+    page = context.new_page()
+    page.goto(f"{site_server.url}gallery/climate-dashboard/")
+    frame = notebook_frame(page)
+    wait_for_kernel(frame)
+    with page.expect_download(timeout=60_000) as download:
+        frame.get_by_text("Download the cleaned hourly data (CSV)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "amsterdam_hourly.csv"
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    weather = epw.read_epw(io.read_bytes(REPO_ROOT / "data" / "examples" / "amsterdam.epw.gz"))
+    assert lines == epw.to_csv(weather).splitlines()
+    assert len(lines) == 8761  # header + 8760 hours
+    assert guard.external == []
