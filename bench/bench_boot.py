@@ -8,8 +8,9 @@ Pyodide boot (`loadPyodide()` only). The bytecode lever (`precompile_python`) is
 export: once on the site's runtime (bytecode shipped), once on the same runtime built from sources only.
 Then where the time goes (marimo's worker messages).
 
-Times are from navigation start. "First content": the first non-empty notebook output on screen (the
-notebook page's snapshot of the build-time outputs, or marimo's own output area).
+Times are from navigation start. "First content": the animation frame that first shows a non-empty notebook
+output (the notebook page's snapshot of the build-time outputs, or marimo's own output area), watched from
+the start of parsing.
 "Interactive": marimo's first `completed-run` after Python booted (sliders answer from then on).
 """
 
@@ -36,7 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 THROTTLED = {"offline": False, "latency": 150, "downloadThroughput": 9e6 / 8, "uploadThroughput": 9e6 / 8}
-BOOT_TIMEOUT_MS = 400_000
+BOOT_TIMEOUT_MS = int(os.environ.get("BENCH_BOOT_TIMEOUT_MS", "400000"))
 
 # Runs in every frame before page scripts: records (epoch ms) the first notebook output on screen and
 # marimo's worker messages, into the top window's __boot.
@@ -44,17 +45,18 @@ PROBE = r"""(() => {
   const now = () => performance.timeOrigin + performance.now();
   const rec = (key) => { try { const b = (window.top.__boot = window.top.__boot || {}); if (!(key in b)) b[key] = now(); } catch (e) {} };
   const shows = (sel) => [...document.querySelectorAll(sel)].some((e) => e.innerText.trim() !== '');
+  let painting = false;
   const check = () => {
     if (shows('.output-area')) rec('marimo_output');  // drawn by marimo's frontend in the frame
-    if (shows('.output-area, .mplat-snapshot')) rec('first_content');  // or by the page's snapshot
+    if (!painting && shows('.output-area, .mplat-snapshot')) {  // or by the page's snapshot
+      painting = true;
+      requestAnimationFrame(() => rec('first_content'));  // the frame that paints it
+    }
     return shows('.output-area');
   };
-  const watch = () => {
-    if (check()) return;
-    const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
-    obs.observe(document.body, { subtree: true, childList: true, characterData: true });
-  };
-  document.addEventListener('DOMContentLoaded', watch);
+  // From the start of parsing (DOMContentLoaded would wait for the page's scripts).
+  const obs = new MutationObserver(() => { if (check()) obs.disconnect(); });
+  obs.observe(document, { subtree: true, childList: true, characterData: true });
   const RealWorker = window.Worker;
   window.Worker = function (url, options) {
     const w = new RealWorker(url, options);
@@ -183,7 +185,14 @@ def _load(page, url: str, network: str) -> tuple[float | None, float | None, dic
     if network == "throttled":
         cdp.send("Network.emulateNetworkConditions", THROTTLED)
     page.goto(url, wait_until="commit")
-    page.wait_for_function("window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100)
+    try:
+        page.wait_for_function(
+            "window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100
+        )
+    except Exception as error:  # noqa: BLE001 - one stuck load is reported in its row, not the whole section lost
+        print(
+            f"[bench_boot] {url} ({network}): no completed run within {BOOT_TIMEOUT_MS / 1000:.0f} s: {error}"
+        )
     time.sleep(0.3)
     origin = page.evaluate("performance.timeOrigin")
     boot = {k: (v - origin) / 1000 for k, v in page.evaluate("window.__boot").items()}
@@ -215,6 +224,7 @@ def _measure(site: Path) -> list[Load]:
                         page = context.new_page()
                         first, ready, phases, mb = _load(page, url, network)
                         loads.append(Load(variant, network, cache, first, ready, phases, mb))
+                        print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=}", flush=True)
                         if cache == "cold" and "mplat" in variant:  # let the worker take over and cache
                             page.wait_for_function(
                                 "navigator.serviceWorker.controller !== null", timeout=120_000

@@ -117,6 +117,27 @@ def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(compiled_site: tup
     assert "runtime: tracing" not in again.stderr and "runtime: compiling" not in again.stderr
 
 
+def test_an_edit_traces_again_only_when_the_notebook_imports_something_new(
+    compiled_site: tuple[Path, str],
+) -> None:
+    project = compiled_site[0]
+    notebook = project / "nb" / "good_demo.py"
+    original = notebook.read_text()
+    try:
+        notebook.write_text(original.replace("if __name__", "# a new comment\n\n\nif __name__", 1))
+        edited = build_site(project, project / "site")
+        assert edited.returncode == 0, edited.stderr
+        assert "runtime: tracing" not in edited.stderr, "same imports, same trace"
+        notebook.write_text(
+            original.replace("import marimo as mo", "import marimo as mo\n    import fractions", 1)
+        )
+        new_import = build_site(project, project / "site")
+        assert new_import.returncode == 0, new_import.stderr
+        assert "runtime: tracing what 1 notebook(s) import at load" in new_import.stderr
+    finally:
+        notebook.write_text(original)
+
+
 def test_mkdocs_serve_previews_without_bytecode(tmp_path: Path) -> None:
     project = write_project(tmp_path / "project", ["good_demo"], PRECOMPILE)
     config = load_config(str(project / "mkdocs.yml"))

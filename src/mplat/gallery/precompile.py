@@ -14,13 +14,15 @@ not installed on the build machine), so both steps run in the Pyodide runtime it
    `<module>.py` in `python_stdlib.zip` (zipimport's layout). Only traced modules are compiled: bytecode
    compresses worse than source, and compiling every file would double the runtime download.
 
-Both results are cached under the cache folder: a trace by the notebook, its data and every archive's
-hash; a compiled archive by its source hash and the files compiled. A module a trace missed is still
-compiled in the browser, as without this step.
+Both results are cached under the cache folder: a trace by the modules the notebook imports (its import
+statements, so editing a cell's code or text does not trace it again), its data and every archive's hash;
+a compiled archive by its source hash and the files compiled. A module a trace missed (say, a marimo
+submodule a newly used `mo.` function loads) is still compiled in the browser, as without this step.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -37,7 +39,7 @@ from .tools import find_tool, tool_env
 from .wheels import ZIP_EPOCH, record_line, sha256_file
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
-PRECOMPILE_FORMAT = 3
+PRECOMPILE_FORMAT = 4
 STDLIB_ZIP = "python_stdlib.zip"
 SCRIPT = Path(__file__).with_name("node") / "precompile.mjs"
 # Where archives are installed in the browser (recorded in tracebacks).
@@ -131,7 +133,7 @@ def _traced_files(
     traces: dict[Path, dict[str, list[str]]] = {}
     todo: list[tuple[Path, Path]] = []
     for nb in request.notebooks:
-        key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, sha256_file(nb), data_digest, everything])
+        key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, _imports(nb), data_digest, everything])
         cached = cache / "traces" / f"{key}.json"
         if cached.is_file():
             traces[nb] = json.loads(cached.read_text())
@@ -174,6 +176,22 @@ def _traced_files(
         for sha, files in by_archive.items():
             wanted.setdefault(sha, set()).update(files)
     return wanted
+
+
+def _imports(notebook: Path) -> list[str] | str:
+    """What a trace of `notebook` depends on in the notebook itself: the modules its code imports (or, if it
+    does not parse, its bytes; the build's check has reported that by then)."""
+    try:
+        tree = ast.parse(notebook.read_bytes(), filename=str(notebook))
+    except (SyntaxError, ValueError):
+        return sha256_file(notebook)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.update(f"{'.' * node.level}{node.module or ''}.{alias.name}" for alias in node.names)
+    return sorted(names)
 
 
 def _by_archive(module_files: list[str], archives: list[_Archive]) -> dict[str, list[str]]:
