@@ -25,8 +25,6 @@ log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 # The plugin's own CSS/JS (gallery behaviour), published at assets/mplat/ and added to every page.
 STATIC_DIR = Path(__file__).parent / "gallery" / "static"
 STATIC_URL = "assets/mplat"
-# marimo runs the notebook at build time in this environment (its sandbox wants a download; NOTES §1).
-PRECOMPUTE_OPTIONS = ("--execute", "--no-sandbox")
 
 
 class GalleryPlugin(BasePlugin[GalleryConfig]):
@@ -77,7 +75,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
             # `mkdocs serve` is for quick previews: tracing an edited notebook would add 15-30 s to each save.
             precompile_python=opts.precompile_python and self.command != "serve",
-            export_options=("--mode", "run", *(PRECOMPUTE_OPTIONS if opts.precompute_outputs else ())),
+            precompute_outputs=opts.precompute_outputs,
             app=self._app(config),
         )
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from e2e.sitebuild import build_site
 
+NO_BROWSER = "      thumbnails_browser: ''\n"  # generated cards: these builds are about errors, not pixels
+
 
 def _snapshot(site: Path) -> dict[str, bytes]:
     return {
@@ -19,7 +21,7 @@ def _snapshot(site: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def good_site(shared_project: Callable[..., Path]) -> tuple[Path, Path]:
-    project = shared_project(["good_demo"])
+    project = shared_project(["good_demo"], NO_BROWSER)
     site = project / "site"
     result = build_site(project, site)
     assert result.returncode == 0, result.stderr
@@ -45,7 +47,7 @@ def test_bad_notebook_fails_build_and_keeps_previous_site(
 ) -> None:
     project, site = good_site
     before = _snapshot(site)
-    shared_project(["good_demo", notebook])
+    shared_project(["good_demo", notebook], NO_BROWSER)
     result = build_site(project, site)
     assert result.returncode != 0
     output = result.stdout + result.stderr

@@ -44,7 +44,9 @@ class GalleryRequest:
     project_version: str = "0.0.0"
     strict: bool = True
     thumbnails_browser: str | None = "/usr/bin/chromium"  # None: generated cards only
-    export_options: tuple[str, ...] = ("--mode", "run")
+    # Outputs computed at build time (CPython) are in each page: shown before Python boots, and the
+    # thumbnails are taken from them without starting Python.
+    precompute_outputs: bool = False
     precompile_python: bool = True  # bytecode for Pyodide's Python shipped beside the sources
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
@@ -59,6 +61,12 @@ class PreparedGallery:
     thumbnails: dict[str, Path]
     skipped: list[pages.SkippedNotebook]
     report: BuildReport
+
+
+def export_options(request: GalleryRequest) -> tuple[str, ...]:
+    """`marimo export html-wasm` options. `--execute --no-sandbox` runs the notebook at build time in this
+    environment (marimo's sandbox would want a download; NOTES §1)."""
+    return ("--mode", "run", *(("--execute", "--no-sandbox") if request.precompute_outputs else ()))
 
 
 def marimo_version() -> str:
@@ -109,7 +117,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
             notebooks=tuple(notebooks),
             cache_dir=request.cache_dir,
             marimo_version=version,
-            options=request.export_options,
+            options=export_options(request),
             extra_inputs=tuple(p for p in extra_inputs if p.exists()),
             concurrency=request.concurrency,
         ),
@@ -154,6 +162,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         request.cache_dir,
         stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
         browser_path=request.thumbnails_browser,
+        outputs_in_page=request.precompute_outputs,
         log=log,
     )
     timings["thumbnails"] = time.perf_counter() - started

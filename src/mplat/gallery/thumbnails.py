@@ -31,12 +31,15 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 # A signature of what the page shows: when it stops changing (and nothing is computing), the notebook
-# has finished its first run. marimo exposes no "kernel idle" flag to the page.
-_SIGNATURE = """() => (document.querySelector('.output-area') === null
-  || document.documentElement.getAttribute('data-mplat-kernel') !== 'ready'
+# has finished its first run — or, with Python held, rendered the outputs computed at build time.
+# data-mplat-kernel is set by the notebook gate (inline/notebook-gate.js).
+_SIGNATURE = """(kernelState) => (document.querySelector('.output-area') === null
+  || document.documentElement.getAttribute('data-mplat-kernel') !== kernelState
   || document.querySelectorAll('.marimo-output-loading, .marimo-output-stale').length > 0)
   ? null : document.querySelectorAll('*').length + ':' + document.body.innerText.length"""
 STABLE_FOR_S = 2.5
+# Tells the notebook gate to hold Python for good and show the page as a reader sees it.
+SNAPSHOT_SCRIPT = "window.MPLAT_SNAPSHOT = true;"
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,15 @@ def _from_screenshot(png: bytes) -> bytes:
     return _webp(image.crop((0, 0, SIZE[0], SIZE[1])) if image.height >= SIZE[1] else image.resize(SIZE))
 
 
-def wait_until_settled(page, deadline: float) -> None:  # type: ignore[no-untyped-def]
-    """Wait until the notebook's outputs exist and have not changed for STABLE_FOR_S seconds."""
+def wait_until_settled(page, deadline: float, kernel_state: str = "ready") -> None:  # type: ignore[no-untyped-def]
+    """Wait until the notebook's outputs exist and have not changed for STABLE_FOR_S seconds, with the
+    page's kernel in `kernel_state` ("ready": Python ran the notebook; "held": Python never started)."""
     last, since = None, time.monotonic()
     while True:
         now = time.monotonic()
         if now > deadline:
             raise TimeoutError("notebook did not settle")
-        signature = page.evaluate(_SIGNATURE)
+        signature = page.evaluate(_SIGNATURE, kernel_state)
         if signature is None or signature != last:
             last, since = signature, now
         elif now - since >= STABLE_FOR_S:
@@ -101,19 +105,22 @@ def make_thumbnails(
     cache_dir: Path,
     stage_site: Callable[[Path], None],
     browser_path: str | None,
+    outputs_in_page: bool = False,
     timeout_s: float = 420,
     log: Callable[[str], None] = print,
 ) -> tuple[dict[str, Path], list[str]]:
     """Thumbnails for every job (slug → webp path) and the slugs rendered now (cache misses).
 
     `stage_site(dir)` writes apps/ and runtime/ into `dir` so the notebooks can run from a local server.
+    With `outputs_in_page` (exports carry the outputs computed at build time) the screenshot shows those
+    and Python never starts: a few seconds a notebook instead of a Pyodide boot.
     """
     paths = {job.notebook.slug: cached_path(cache_dir, job) for job in jobs}
     todo = [job for job in jobs if not paths[job.notebook.slug].exists()]
     if not todo:
         return paths, []
     paths[todo[0].notebook.slug].parent.mkdir(parents=True, exist_ok=True)
-    shots = _screenshots(todo, cache_dir, stage_site, browser_path, timeout_s, log)
+    shots = _screenshots(todo, cache_dir, stage_site, browser_path, outputs_in_page, timeout_s, log)
     browser_ran = shots is not None
     for job in todo:
         slug = job.notebook.slug
@@ -135,6 +142,7 @@ def _screenshots(
     cache_dir: Path,
     stage_site: Callable[[Path], None],
     browser_path: str | None,
+    outputs_in_page: bool,
     timeout_s: float,
     log: Callable[[str], None],
 ) -> dict[str, bytes] | None:
@@ -160,13 +168,16 @@ def _screenshots(
             context.route(
                 "**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort()
             )
+            if outputs_in_page:
+                context.add_init_script(SNAPSHOT_SCRIPT)
+            kernel_state = "held" if outputs_in_page else "ready"
             pages = {job.notebook.slug: context.new_page() for job in jobs}
             for slug, page in pages.items():  # all boot in parallel
                 page.goto(f"{server.url}apps/{slug}.html", wait_until="domcontentloaded")
             deadline = time.monotonic() + timeout_s
             for slug, page in pages.items():
                 try:
-                    wait_until_settled(page, deadline)
+                    wait_until_settled(page, deadline, kernel_state)
                     shots[slug] = _from_screenshot(page.screenshot(type="png"))
                     log(f"{slug}: thumbnail taken")
                 except Exception as exc:  # a thumbnail must never fail the build

@@ -19,15 +19,20 @@
   var KERNEL_WORKER = /\/assets\/worker-[\w-]+\.js$/;
   var RealWorker = window.Worker;
   var held = [];
-  var released = !meteredOrSlow() || accepted();
+  // The build's thumbnailer (thumbnails.py) sets window.MPLAT_SNAPSHOT before the page loads: the outputs
+  // computed at build time are the picture, so Python is held for good, with no bar and nothing dimmed.
+  var snapshot = window.MPLAT_SNAPSHOT === true;
+  var released = !snapshot && (!meteredOrSlow() || accepted());
 
   // Until Python has run the notebook, its inputs are pre-computed pictures: a change would be lost.
   // Dim them and let them ignore the pointer until data-mplat-kernel="ready".
   root.setAttribute("data-mplat-kernel", "loading");
-  var dim = document.createElement("style");
-  dim.textContent =
-    "html:not([data-mplat-kernel=ready]) marimo-ui-element{opacity:.55;pointer-events:none;transition:opacity .3s}";
-  document.head.appendChild(dim);
+  if (!snapshot) {
+    var dim = document.createElement("style");
+    dim.textContent =
+      "html:not([data-mplat-kernel=ready]) marimo-ui-element{opacity:.55;pointer-events:none;transition:opacity .3s}";
+    document.head.appendChild(dim);
+  }
 
   // Others wait for the gate too (the offline worker must not fetch this notebook's files while it is
   // closed): the state is on <html data-mplat-gate> of this page and of a same-origin embedding page, and
@@ -149,7 +154,7 @@
     document.head.appendChild(layout);
     document.body.prepend(host);
   }
-  if (released) return;
+  if (released || snapshot) return;
   if (document.body) showBar();
   else document.addEventListener("DOMContentLoaded", showBar);
 })();
