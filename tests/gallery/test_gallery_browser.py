@@ -1,9 +1,11 @@
-"""The gallery in Chromium: sub-path serving, touch tag filter, embed snippet, load failures, analytics."""
+"""The gallery in Chromium: sub-path serving, touch tag filter, embed snippet, brand inside the notebooks,
+load failures, analytics."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -24,6 +26,7 @@ from e2e.sitebuild import build_site
 from playwright.sync_api import Browser, BrowserContext
 
 from mplat.gallery.preview import SiteServer
+from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,3 +176,40 @@ def test_tag_filter_works_on_touch_and_embed_snippet_has_absolute_url(
         assert 'title="' in snippet and "height:720px" in snippet
     finally:
         context.close()
+
+
+def _rgb(css_colour: str) -> tuple[int, ...]:
+    """`rgb(212, 168, 67)` or `color(srgb 0.83 0.66 0.26)` (what color-mix() computes to) as 0-255 ints."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css_colour.split("(", 1)[1])][:3]
+    scale = 255 if css_colour.startswith("color(") else 1
+    return tuple(round(n * scale) for n in numbers)
+
+
+def test_notebooks_wear_the_brand_inside_marimos_ui_elements(
+    site_server: SiteServer, context: BrowserContext, guard: OriginGuard
+) -> None:
+    """Black surfaces and gold sliders, also inside the shadow roots where marimo renders its inputs."""
+    context.add_init_script(SNAPSHOT_SCRIPT)  # the build-time outputs show the inputs: no need to boot Python
+    page = context.new_page()
+    page.goto(f"{site_server.url}apps/solar-calculator.html")
+    thumb = page.locator("[role=slider]").first
+    thumb.wait_for()
+    seen = thumb.evaluate(
+        """(thumb) => {
+          const range = thumb.parentElement.parentElement.querySelector("span.absolute");
+          const surface = thumb.closest(".marimo");
+          return {
+            range: getComputedStyle(range).backgroundColor,
+            thumbBorder: getComputedStyle(thumb).borderTopColor,
+            surface: getComputedStyle(surface).getPropertyValue("--background").trim(),
+            page: getComputedStyle(document.body).backgroundColor,
+            fontPx: parseFloat(getComputedStyle(document.body).fontSize),
+            inputHeight: thumb.getRootNode().host.getBoundingClientRect().height,
+          };
+        }"""
+    )
+    gold = (212, 168, 67)
+    assert _rgb(seen["range"]) == gold and _rgb(seen["thumbBorder"]) == gold, seen
+    assert seen["surface"] == "#000" and _rgb(seen["page"]) == (0, 0, 0), seen
+    assert seen["fontPx"] >= 16 and seen["inputHeight"] >= 44, seen
+    assert guard.external == []

@@ -3,10 +3,12 @@ message when the notebook fails to load, and (only when configured) the analytic
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 
 ANALYTICS_SCRIPT = "assets/mplat-analytics.js"  # site-relative; exists only when analytics is on
 
@@ -22,12 +24,24 @@ def _resource(name: str) -> str:
     return files("mplat.gallery").joinpath("app", name).read_text(encoding="utf-8")
 
 
+# The notebooks' brand CSS, published under apps/ with its hash in the name (apps/assets/ is cached for
+# good). A linked same-origin file, not an inline <style>: marimo copies only those into the shadow roots
+# of its UI elements, and the sliders and buttons live there.
+BRAND_CSS = _resource("brand.css")
+BRAND_HASH = hashlib.sha256(BRAND_CSS.encode()).hexdigest()[:10]
+BRAND_CSS_PATH = f"assets/mplat-brand-{BRAND_HASH}.css"
+
+
+def write_brand_stylesheet(apps_dir: Path) -> None:
+    (apps_dir / BRAND_CSS_PATH).write_text(BRAND_CSS, encoding="utf-8")
+
+
 def app_head(options: AppPageOptions) -> str:
     config = json.dumps(
         {"supportEmail": options.support_email, "loadTimeoutMs": options.load_timeout_s * 1000}
     )
     parts = [
-        f"<style data-mplat>{_resource('brand.css')}</style>",
+        f'<link rel="stylesheet" href="./{BRAND_CSS_PATH}" data-mplat>',
         f"<script data-mplat>window.MPLAT_APP = {config};</script>",
         f"<script data-mplat>{_resource('watch.js')}</script>",
     ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import pages
-from .app_page import AppPageOptions, app_head, brand_app_html
+from .app_page import BRAND_HASH, AppPageOptions, app_head, brand_app_html, write_brand_stylesheet
 from .check import check_notebooks
 from .discover import discover
 from .errors import NotebookError
@@ -156,7 +156,8 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
 
     started = time.perf_counter()
     prepared = PreparedGallery(request, notebooks, exports, runtime, {}, skip.skipped, BuildReport())
-    jobs = [ThumbnailJob(nb, exports.keys[nb.slug]) for nb in notebooks]
+    # A thumbnail shows the exported page with the brand's CSS: a change to either takes it again.
+    jobs = [ThumbnailJob(nb, f"{exports.keys[nb.slug]}-{BRAND_HASH}") for nb in notebooks]
     prepared.thumbnails, rendered = make_thumbnails(
         jobs,
         request.cache_dir,
@@ -187,6 +188,7 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
         mathjax_source=request.mathjax_file,
         transform_html=lambda slug, html: install_and_gate(slug, brand_app_html(html, head)),
     )
+    write_brand_stylesheet(site_dir / APPS_DIR)
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)
     if request.data_dir is not None and request.data_dir.is_dir():
         shutil.copytree(request.data_dir, site_dir / DATA_URL_DIR, dirs_exist_ok=True)

@@ -45,7 +45,7 @@ SNAPSHOT_SCRIPT = "window.MPLAT_SNAPSHOT = true;"
 @dataclass(frozen=True)
 class ThumbnailJob:
     notebook: Notebook
-    key: str  # the export's content key: covers notebook, marimo, options, libraries, data
+    key: str  # the export's content key (notebook, marimo, options, libraries, data) and the brand CSS
 
 
 def branded_card(title: str) -> bytes:
