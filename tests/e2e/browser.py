@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import BrowserContext, Frame, Page, Request, Route
 
+from mplat.gallery.thumbnails import CHROMIUM_ARGS as CHROMIUM_ARGS  # one list for the build and the tests
 from mplat.gallery.thumbnails import wait_until_settled
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+CHROMIUM = "/usr/bin/chromium"  # Debian's (`make browsers`); Playwright's own download is not used
 BOOT_TIMEOUT_MS = 240_000  # Pyodide boots in ~8 s alone; CI's 2 cores run other tests beside it
 
 

@@ -28,10 +28,6 @@ NOTEBOOK_MARKERS = {
     "orientation_sweep.py": "Run orientation sweep",
     "scratch_staging.py": "Stage into scratch",
 }
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
