@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
 from mplat.energy import epw, io, pv
 from mplat.gallery.discover import discover
@@ -23,6 +25,8 @@ from .browser import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
+# One worker runs this module, so its tests share the booted notebooks (`running`).
+pytestmark = pytest.mark.xdist_group("e2e_notebooks")
 
 
 def test_site_has_a_page_per_notebook_and_gallery_json(built_site: Path) -> None:
@@ -39,14 +43,42 @@ def test_site_has_a_page_per_notebook_and_gallery_json(built_site: Path) -> None
         assert (built_site / "runtime" / pkg["file_name"]).is_file()
 
 
+@dataclass
+class RunningNotebooks:
+    """Gallery pages whose notebook has booted, one per slug, in one guarded browser context: the tests of
+    this module share them (a boot costs ~15 s of CPU)."""
+
+    context: BrowserContext
+    guard: OriginGuard
+    site_url: str
+    pages: dict[str, tuple[Page, Frame]] = field(default_factory=dict)
+
+    def open(self, slug: str) -> tuple[Page, Frame]:
+        if slug not in self.pages:
+            page = self.context.new_page()
+            page.goto(f"{self.site_url}gallery/{slug}/")
+            frame = notebook_frame(page)
+            wait_for_kernel(frame)
+            self.pages[slug] = (page, frame)
+        return self.pages[slug]
+
+
+@pytest.fixture(scope="module")
+def running(site_server: SiteServer, chromium: Browser) -> Iterator[RunningNotebooks]:
+    guard = OriginGuard()
+    context = guard.attach(
+        chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    )
+    yield RunningNotebooks(context, guard, site_server.url)
+    context.close()
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_notebook_runs_and_reacts_with_zero_third_party_requests(
-    site_server: SiteServer, context: BrowserContext, guard: OriginGuard, slug: str
+    running: RunningNotebooks, slug: str
 ) -> None:
-    page = context.new_page()
-    page.goto(f"{site_server.url}gallery/{slug}/")
-    frame = notebook_frame(page)
-    wait_for_kernel(frame)
+    _, frame = running.open(slug)
+    guard = running.guard
     before = computed_outputs(frame)
     assert any(before), "the notebook rendered no computed output"
     move_first_slider(frame)
@@ -71,14 +103,9 @@ def test_a_preset_link_opens_the_notebook_with_its_inputs(
     assert guard.external == []
 
 
-def test_the_climate_dashboard_downloads_its_hourly_csv(
-    site_server: SiteServer, context: BrowserContext, guard: OriginGuard, tmp_path: Path
-) -> None:
+def test_the_climate_dashboard_downloads_its_hourly_csv(running: RunningNotebooks, tmp_path: Path) -> None:
     """The download is made by Python when pressed (so the page does not carry it): a row per hour."""
-    page = context.new_page()
-    page.goto(f"{site_server.url}gallery/climate-dashboard/")
-    frame = notebook_frame(page)
-    wait_for_kernel(frame)
+    page, frame = running.open("climate-dashboard")
     with page.expect_download(timeout=60_000) as download:
         frame.get_by_text("Download the cleaned hourly data (CSV)").click()
     saved = tmp_path / download.value.suggested_filename
@@ -88,4 +115,4 @@ def test_the_climate_dashboard_downloads_its_hourly_csv(
     weather = epw.read_epw(io.read_bytes(REPO_ROOT / "data" / "examples" / "amsterdam.epw.gz"))
     assert lines == epw.to_csv(weather).splitlines()
     assert len(lines) == 8761  # header + 8760 hours
-    assert guard.external == []
+    assert running.guard.external == []
