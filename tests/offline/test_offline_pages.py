@@ -17,6 +17,7 @@ from e2e.browser import computed_outputs, move_first_slider, notebook_frame, wai
 from playwright.sync_api import Browser, Route
 
 from mplat.gallery.preview import SiteServer
+from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
 from .support import CACHED_HASHES_JS, CONTROLLED_JS, Builds, read_manifest
 
@@ -111,6 +112,7 @@ def test_worker_isolates_pages_and_an_embed_in_another_site_still_works(
             route.abort()
 
     context = chromium.new_context()
+    context.add_init_script(SNAPSHOT_SCRIPT)  # about headers and frames: Python need not boot in any of them
     context.route("**/*", local_only)
     try:
         page = context.new_page()

@@ -9,6 +9,7 @@ from e2e.browser import BOOT_TIMEOUT_MS, OriginGuard, computed_outputs, move_fir
 from playwright.sync_api import BrowserContext, Page
 
 from mplat.gallery.preview import SiteServer
+from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
 from .conftest import PRECOMPUTED_TEXT, SLUG
 
@@ -16,7 +17,12 @@ pytestmark = pytest.mark.xdist_group("pwa")
 
 
 def _under_the_worker(page: Page, url: str) -> None:
-    """Open `url`, let the site's service worker take control, and load it again through the worker."""
+    """Open `url`, let the site's service worker take control, and load it again through the worker.
+
+    Python stays held on this page (the outputs computed at build time show): these tests boot it only where
+    they need it, and two boots in the background would only slow the one that matters.
+    """
+    page.add_init_script(SNAPSHOT_SCRIPT)
     page.goto(url)
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
     page.reload()
