@@ -20,9 +20,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import building, epw, io, presets
+    from mplat.energy import building, controls, epw, io
 
-    return building, epw, go, io, mo, presets
+    return building, controls, epw, go, io, mo
 
 
 @app.cell(hide_code=True)
@@ -50,34 +50,22 @@ def _(mo):
 
 
 @app.cell
-def _(mo, preset, presets):
-    SITES = {
-        "amsterdam": ("Amsterdam, NL", "amsterdam.epw.gz"),
-        "piedmont": ("Piedmont, IT", "piedmont.epw.gz"),
-    }
+def _(controls, mo, preset):
 
-    def _slider(name, label, low, high, step, default):
-        value = presets.number(preset, name, default, low, high, step)
-        return mo.ui.slider(low, high, step=step, value=value, label=label, show_value=True, full_width=True)
-
-    location = mo.ui.dropdown(
-        options={label: key for key, (label, _) in SITES.items()},
-        value=SITES[presets.choice(preset, "location", "amsterdam", list(SITES))][0],
-        label="Weather (typical year)",
-    )
-    setpoint = _slider("setpoint", "Indoor setpoint (°C)", 16.0, 24.0, 0.5, 20.0)
-    wall_u = _slider("wall_u", "Walls U (W/m²K)", 0.1, 2.5, 0.05, 1.2)
-    roof_u = _slider("roof_u", "Roof U (W/m²K)", 0.1, 2.5, 0.05, 0.9)
-    window_u = _slider("window_u", "Windows U (W/m²K)", 0.6, 5.8, 0.1, 2.8)
-    ach = _slider("ach", "Air changes (1/h)", 0.1, 2.0, 0.05, 0.8)
-    wall_u_new = _slider("wall_u_new", "Walls U (W/m²K)", 0.1, 2.5, 0.05, 0.25)
-    roof_u_new = _slider("roof_u_new", "Roof U (W/m²K)", 0.1, 2.5, 0.05, 0.18)
-    window_u_new = _slider("window_u_new", "Windows U (W/m²K)", 0.6, 5.8, 0.1, 1.1)
-    ach_new = _slider("ach_new", "Air changes (1/h)", 0.1, 2.0, 0.05, 0.5)
-    recovery_new = _slider("recovery_new", "Ventilation heat recovery (%)", 0, 90, 5, 0)
-    gas_price = _slider("gas_price", "Gas price (EUR/kWh)", 0.04, 0.30, 0.01, 0.12)
-    efficiency = _slider("efficiency", "Boiler efficiency (%)", 60, 100, 1, 90)
-    co2 = _slider("co2", "Emission factor (kg CO₂/kWh)", 0.0, 0.40, 0.01, 0.20)
+    location = controls.weather_dropdown(mo, preset, label="Weather (typical year)")
+    setpoint = controls.slider(mo, preset, "setpoint", "Indoor setpoint (°C)", 16.0, 24.0, 0.5, 20.0)
+    wall_u = controls.slider(mo, preset, "wall_u", "Walls U (W/m²K)", 0.1, 2.5, 0.05, 1.2)
+    roof_u = controls.slider(mo, preset, "roof_u", "Roof U (W/m²K)", 0.1, 2.5, 0.05, 0.9)
+    window_u = controls.slider(mo, preset, "window_u", "Windows U (W/m²K)", 0.6, 5.8, 0.1, 2.8)
+    ach = controls.slider(mo, preset, "ach", "Air changes (1/h)", 0.1, 2.0, 0.05, 0.8)
+    wall_u_new = controls.slider(mo, preset, "wall_u_new", "Walls U (W/m²K)", 0.1, 2.5, 0.05, 0.25)
+    roof_u_new = controls.slider(mo, preset, "roof_u_new", "Roof U (W/m²K)", 0.1, 2.5, 0.05, 0.18)
+    window_u_new = controls.slider(mo, preset, "window_u_new", "Windows U (W/m²K)", 0.6, 5.8, 0.1, 1.1)
+    ach_new = controls.slider(mo, preset, "ach_new", "Air changes (1/h)", 0.1, 2.0, 0.05, 0.5)
+    recovery_new = controls.slider(mo, preset, "recovery_new", "Ventilation heat recovery (%)", 0, 90, 5, 0)
+    gas_price = controls.slider(mo, preset, "gas_price", "Gas price (EUR/kWh)", 0.04, 0.30, 0.01, 0.12)
+    efficiency = controls.slider(mo, preset, "efficiency", "Boiler efficiency (%)", 60, 100, 1, 90)
+    co2 = controls.slider(mo, preset, "co2", "Emission factor (kg CO₂/kWh)", 0.0, 0.40, 0.01, 0.20)
     mo.hstack(
         [
             mo.vstack([mo.md("**Today**"), location, setpoint, wall_u, roof_u, window_u, ach]),
@@ -88,7 +76,6 @@ def _(mo, preset, presets):
         gap=2,
     )
     return (
-        SITES,
         ach,
         ach_new,
         co2,
@@ -107,8 +94,8 @@ def _(mo, preset, presets):
 
 
 @app.cell
-def _(SITES, epw, io, location, mo):
-    weather = epw.read_epw(io.read_bytes(mo.notebook_location() / "public" / SITES[location.value][1]))
+def _(controls, epw, io, location, mo):
+    weather = epw.read_epw(io.read_bytes(controls.shipped_weather_location(mo, location.value)))
     return (weather,)
 
 

@@ -23,9 +23,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import building, epw, io, presets
+    from mplat.energy import building, controls, epw, io
 
-    return building, datetime, epw, go, io, math, mo, presets
+    return building, controls, datetime, epw, go, io, math, mo
 
 
 @app.cell(hide_code=True)
@@ -50,37 +50,13 @@ def _(mo):
 
 
 @app.cell
-def _(mo, preset, presets):
-    SITES = {
-        "amsterdam": ("Amsterdam, NL", "amsterdam.epw.gz"),
-        "piedmont": ("Piedmont, IT", "piedmont.epw.gz"),
-    }
-    location = mo.ui.dropdown(
-        options={label: key for key, (label, _) in SITES.items()},
-        value=SITES[presets.choice(preset, "location", "amsterdam", list(SITES))][0],
-        label="Shipped weather file",
-    )
+def _(controls, mo, preset):
+    location = controls.weather_dropdown(mo, preset, label="Shipped weather file")
     upload = mo.ui.file(filetypes=[".epw", ".gz"], kind="area", label="…or drop your own EPW file here")
-    heating_base = mo.ui.slider(
-        10.0,
-        22.0,
-        step=0.5,
-        value=presets.number(preset, "heating_base", 15.5, 10.0, 22.0, 0.5),
-        label="Heating base (°C)",
-        show_value=True,
-        full_width=True,
-    )
-    cooling_base = mo.ui.slider(
-        15.0,
-        28.0,
-        step=0.5,
-        value=presets.number(preset, "cooling_base", 18.5, 15.0, 28.0, 0.5),
-        label="Cooling base (°C)",
-        show_value=True,
-        full_width=True,
-    )
+    heating_base = controls.slider(mo, preset, "heating_base", "Heating base (°C)", 10.0, 22.0, 0.5, 15.5)
+    cooling_base = controls.slider(mo, preset, "cooling_base", "Cooling base (°C)", 15.0, 28.0, 0.5, 18.5)
     mo.hstack([mo.vstack([location, heating_base, cooling_base]), upload], widths="equal", gap=2)
-    return SITES, cooling_base, heating_base, location, upload
+    return cooling_base, heating_base, location, upload
 
 
 @app.cell
@@ -91,7 +67,7 @@ def _(upload):
 
 
 @app.cell
-def _(SITES, epw, io, location, mo, uploaded):
+def _(controls, epw, io, location, mo, uploaded):
     # An uploaded file replaces the shipped one; a broken upload is explained and the shipped file is shown.
     problem = None
     weather = None
@@ -101,8 +77,9 @@ def _(SITES, epw, io, location, mo, uploaded):
         except epw.EpwError as error:
             problem = f"{uploaded[0]}: {str(error).removeprefix('<bytes>: ').removeprefix('<bytes> ')}"
     if weather is None:
-        weather = epw.read_epw(io.read_bytes(mo.notebook_location() / "public" / SITES[location.value][1]))
-    source_name = uploaded[0] if uploaded is not None and problem is None else SITES[location.value][0]
+        weather = epw.read_epw(io.read_bytes(controls.shipped_weather_location(mo, location.value)))
+    _shipped = controls.SHIPPED_WEATHER[location.value].label
+    source_name = uploaded[0] if uploaded is not None and problem is None else _shipped
     return problem, source_name, weather
 
 

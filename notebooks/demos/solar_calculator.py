@@ -20,9 +20,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import epw, finance, io, presets, pv
+    from mplat.energy import controls, epw, finance, io, presets, pv
 
-    return epw, finance, go, io, mo, presets, pv
+    return controls, epw, finance, go, io, mo, presets, pv
 
 
 @app.cell(hide_code=True)
@@ -50,33 +50,20 @@ def _(mo):
 
 
 @app.cell
-def _(mo, preset, presets):
-    SITES = {
-        "amsterdam": ("Amsterdam, NL", "amsterdam.epw.gz"),
-        "piedmont": ("Piedmont, IT", "piedmont.epw.gz"),
-    }
+def _(controls, mo, preset):
 
-    def _slider(name, label, low, high, step, default):
-        value = presets.number(preset, name, default, low, high, step)
-        return mo.ui.slider(low, high, step=step, value=value, label=label, show_value=True, full_width=True)
-
-    location = mo.ui.dropdown(
-        options={label: key for key, (label, _) in SITES.items()},
-        value=SITES[presets.choice(preset, "location", "amsterdam", list(SITES))][0],
-        label="Weather (typical year)",
-    )
-    system_kw = _slider("system_kw", "System size (kWp)", 1.0, 30.0, 0.5, 5.0)
-    tilt = _slider("tilt", "Tilt (°)", 0, 90, 1, 35)
-    azimuth = _slider("azimuth", "Azimuth (° from north)", 90, 270, 5, 180)
-    losses = _slider("losses", "System losses (%)", 5.0, 25.0, 0.5, 14.0)
-    price = _slider("price", "Electricity price (EUR/kWh)", 0.10, 0.60, 0.01, 0.30)
-    feed_in = _slider("feed_in", "Feed-in tariff (EUR/kWh)", 0.00, 0.25, 0.01, 0.08)
-    self_consumption = _slider("self_consumption", "Self-consumption (%)", 0, 100, 5, 40)
-    cost_per_kw = _slider("cost_per_kw", "Installed cost (EUR/kWp)", 500, 3000, 50, 1400)
-    degradation = _slider("degradation", "Degradation (%/year)", 0.0, 1.5, 0.1, 0.5)
-    discount = _slider("discount", "Discount rate (%/year)", 0.0, 12.0, 0.5, 5.0)
+    location = controls.weather_dropdown(mo, preset, label="Weather (typical year)")
+    system_kw = controls.slider(mo, preset, "system_kw", "System size (kWp)", 1.0, 30.0, 0.5, 5.0)
+    tilt = controls.slider(mo, preset, "tilt", "Tilt (°)", 0, 90, 1, 35)
+    azimuth = controls.slider(mo, preset, "azimuth", "Azimuth (° from north)", 90, 270, 5, 180)
+    losses = controls.slider(mo, preset, "losses", "System losses (%)", 5.0, 25.0, 0.5, 14.0)
+    price = controls.slider(mo, preset, "price", "Electricity price (EUR/kWh)", 0.10, 0.60, 0.01, 0.30)
+    feed_in = controls.slider(mo, preset, "feed_in", "Feed-in tariff (EUR/kWh)", 0.00, 0.25, 0.01, 0.08)
+    self_consumption = controls.slider(mo, preset, "self_consumption", "Self-consumption (%)", 0, 100, 5, 40)
+    cost_per_kw = controls.slider(mo, preset, "cost_per_kw", "Installed cost (EUR/kWp)", 500, 3000, 50, 1400)
+    degradation = controls.slider(mo, preset, "degradation", "Degradation (%/year)", 0.0, 1.5, 0.1, 0.5)
+    discount = controls.slider(mo, preset, "discount", "Discount rate (%/year)", 0.0, 12.0, 0.5, 5.0)
     return (
-        SITES,
         azimuth,
         cost_per_kw,
         degradation,
@@ -120,8 +107,8 @@ def _(
 
 
 @app.cell
-def _(SITES, epw, io, location, mo):
-    weather = epw.read_epw(io.read_bytes(mo.notebook_location() / "public" / SITES[location.value][1]))
+def _(controls, epw, io, location, mo):
+    weather = epw.read_epw(io.read_bytes(controls.shipped_weather_location(mo, location.value)))
     return (weather,)
 
 
