@@ -50,6 +50,19 @@ def confirmed(yes: bool, verb: str) -> bool:
     return click.prompt(f"Type 'yes' to {verb}", default="", show_default=False) == "yes"
 
 
+def review_and_execute(actions: Sequence[Action], yes: bool, verb: str, done: str) -> int:
+    """Print the plan; without --yes list each action and ask; then run it and print `done`."""
+    click.echo(summary(actions))
+    if not yes:
+        for action in actions:
+            click.echo(action.describe())
+        if not confirmed(yes, verb):
+            return EXIT_PENDING
+    engine.execute(actions, sys.stdout)
+    click.echo(done)
+    return EXIT_OK
+
+
 def run_guarded(body: Callable[[], int]) -> int:
     try:
         return body()
@@ -146,15 +159,7 @@ def apply_cmd(
         if not actions:
             click.echo(f"No changes: {env} is up to date.")
             return EXIT_OK
-        click.echo(summary(actions))
-        if not yes:
-            for action in actions:
-                click.echo(action.describe())
-            if not confirmed(yes, "apply"):
-                return EXIT_PENDING
-        engine.execute(actions, sys.stdout)
-        click.echo(f"Applied {len(actions)} change(s) to {env}.")
-        return EXIT_OK
+        return review_and_execute(actions, yes, "apply", f"Applied {len(actions)} change(s) to {env}.")
 
     sys.exit(run_guarded(body))
 
@@ -183,15 +188,7 @@ def destroy_cmd(
         if not actions:
             click.echo(f"Nothing to destroy in {env}.")
             return EXIT_OK
-        click.echo(summary(actions))
-        if not yes:
-            for action in actions:
-                click.echo(action.describe())
-            if not confirmed(yes, "destroy"):
-                return EXIT_PENDING
-        engine.execute(actions, sys.stdout)
-        click.echo(f"Destroyed {len(actions)} resource(s) in {env}.")
-        return EXIT_OK
+        return review_and_execute(actions, yes, "destroy", f"Destroyed {len(actions)} resource(s) in {env}.")
 
     sys.exit(run_guarded(body))
 

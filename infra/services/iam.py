@@ -52,6 +52,15 @@ def _logs(log_group_arn: str) -> dict[str, Any]:
     )
 
 
+def _read_raw_write_derived(a: dict[str, str]) -> list[dict[str, Any]]:
+    """What a transformation needs, in a Lambda or in the marimo server: read raw, read/write derived."""
+    return [
+        allow("ReadRaw", ["s3:GetObject"], [f"{a['raw']}/*"]),
+        allow("ListBuckets", ["s3:ListBucket"], [a["raw"], a["derived"]]),
+        allow("ReadWriteDerived", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [f"{a['derived']}/*"]),
+    ]
+
+
 def _policy(ctx: Context, *statements: dict[str, Any]) -> dict[str, Any]:
     doc = document(ctx.config, *statements)
     assert doc is not None, "identity policies have no conditional statements"
@@ -83,13 +92,7 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
             "Chalice transform_raw: read raw, read/write derived",
             _policy(
                 ctx,
-                allow("ReadRaw", ["s3:GetObject"], [f"{a['raw']}/*"]),
-                allow("ListBuckets", ["s3:ListBucket"], [a["raw"], a["derived"]]),
-                allow(
-                    "ReadWriteDerived",
-                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    [f"{a['derived']}/*"],
-                ),
+                *_read_raw_write_derived(a),
                 _logs(a["lambda_logs"]),
             ),
         ),
@@ -115,13 +118,7 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
             "The marimo server itself: read raw, read/write derived",
             _policy(
                 ctx,
-                allow("ReadRaw", ["s3:GetObject"], [f"{a['raw']}/*"]),
-                allow("ListBuckets", ["s3:ListBucket"], [a["raw"], a["derived"]]),
-                allow(
-                    "ReadWriteDerived",
-                    ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    [f"{a['derived']}/*"],
-                ),
+                *_read_raw_write_derived(a),
             ),
         ),
     ]
