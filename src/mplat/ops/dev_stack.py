@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,9 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
         click.echo("ready")
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
         while True:  # until Ctrl-C (KeyboardInterrupt) or SIGTERM
-            signal.pause()
+            # Not signal.pause(): the kernel may deliver the signal to one of the servers' threads, and
+            # pause() in the main thread would then sleep on; a short sleep lets Python run the handler.
+            time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
