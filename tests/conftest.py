@@ -7,11 +7,11 @@ test that talks to it gets fresh state and fake credentials through `aws_env`.
 from __future__ import annotations
 
 import os
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto_control import reset_moto
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -58,16 +58,6 @@ def moto_server() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-def reset_moto(endpoint: str) -> None:
-    """Forget every resource and turn IAM enforcement off again."""
-    for path, body in (("/moto-api/reset-auth", b"inf"), ("/moto-api/reset", b"")):
-        # text/plain: with urllib's default form type moto never sees the body and answers 500.
-        req = urllib.request.Request(
-            endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
-        )
-        urllib.request.urlopen(req, timeout=10).read()
 
 
 @pytest.fixture

@@ -2,66 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # `infra/` is a top-level package run from the repo root, not installed
-    sys.path.insert(0, str(REPO_ROOT))
+from infra_cli import InfraRunner, Run, run_infra
 
 ACCOUNT = "123456789012"
 # The services this folder's tests cover; the compute services (network, efs, dns, compute, ...) test
 # themselves, so a change there cannot break these tests and vice versa.
 CORE_SERVICES = "storage,iam,secrets,site,outputs"
-
-
-def moto_api(endpoint: str, path: str, body: bytes = b"") -> None:
-    """POST to moto's control API. The explicit text/plain matters: with urllib's default form
-    content type Flask swallows the body and `reset-auth` fails with a 500."""
-    request = urllib.request.Request(
-        endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
-    )
-    urllib.request.urlopen(request, timeout=10).read()
-
-
-def set_iam_enforcement(endpoint: str, on: bool) -> None:
-    """`0` = every following request is SigV4-checked and authorised; `inf` = off (moto's default)."""
-    moto_api(endpoint, "/moto-api/reset-auth", b"0" if on else b"inf")
-
-
-@pytest.fixture
-def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Same as the shared `aws_env`, with a reset that works on moto 5.2.5 (see `moto_api`)."""
-    set_iam_enforcement(moto_server, False)
-    moto_api(moto_server, "/moto-api/reset")
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_REGION", "eu-central-1")
-    yield moto_server
-    set_iam_enforcement(moto_server, False)
-    moto_api(moto_server, "/moto-api/reset")
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-InfraRunner = Callable[..., Run]
 
 
 @pytest.fixture
@@ -74,7 +25,6 @@ def infra(aws_env: str, capsys: pytest.CaptureFixture[str], chalice_config: Path
     """`infra("apply", "--env", "dev", "--yes")` → Run(code, out, err); plan/apply/destroy write the
     Chalice stage into a temporary config.json, never the repo's, and cover CORE_SERVICES unless the
     call passes its own --only."""
-    from infra.cli import main
 
     def run(*argv: str) -> Run:
         args = list(argv)
@@ -82,10 +32,7 @@ def infra(aws_env: str, capsys: pytest.CaptureFixture[str], chalice_config: Path
             args += ["--chalice-config", str(chalice_config)]
             if "--only" not in args:
                 args += ["--only", CORE_SERVICES]
-        capsys.readouterr()
-        code = main(args)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
+        return run_infra(args, capsys)
 
     return run
 

@@ -8,7 +8,8 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import ACCOUNT, set_iam_enforcement
+from conftest import ACCOUNT
+from moto_control import set_iam_enforcement
 
 RAW = f"mplat-local-storage-raw-{ACCOUNT}"
 DERIVED = f"mplat-local-storage-derived-{ACCOUNT}"

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
-import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
+from infra_cli import REPO_ROOT, InfraRunner, Run, run_infra
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-if str(REPO_ROOT) not in sys.path:  # `infra/` is a top-level package run from the repo root, not installed
-    sys.path.insert(0, str(REPO_ROOT))
+__all__ = ["REPO_ROOT", "InfraRunner", "Run"]  # the test modules import these from here
 
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
@@ -28,43 +22,14 @@ OKTA_CLIENT_SECRET = "okta-secret-3c1f9e7a-never-print-me"
 OKTA_CLIENT_ID = "0oa-test-client"
 
 
-def _moto_api(endpoint: str, path: str, body: bytes = b"") -> None:
-    # text/plain: with urllib's default form content type moto's Flask app swallows the body (reset-auth 500s).
-    request = urllib.request.Request(
-        endpoint + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
-    )
-    urllib.request.urlopen(request, timeout=10).read()
-
-
 @pytest.fixture
-def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The shared `aws_env` with a reset that works on moto 5.2.5, and ACM issuing DNS-validated
-    certificates at once (moto's default waits 60 s; the moto server runs in this process)."""
+def aws_env(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The shared `aws_env`, with ACM issuing DNS-validated certificates at once (moto's default waits
+    60 s; the moto server runs in this process)."""
     import moto.settings
 
     monkeypatch.setattr(moto.settings, "ACM_VALIDATION_WAIT", 0)
-    _moto_api(moto_server, "/moto-api/reset-auth", b"inf")
-    _moto_api(moto_server, "/moto-api/reset")
-    for key in list(os.environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_REGION", REGION)
-    yield moto_server
-    _moto_api(moto_server, "/moto-api/reset")
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-InfraRunner = Callable[..., Run]
+    return aws_env
 
 
 @pytest.fixture
@@ -99,8 +64,6 @@ def infra(
     """`infra("apply", "--env", "dev", "--yes")` → Run(code, out, err) with the env files from `envs_dir`;
     the Chalice stage goes to a temporary config.json. Log records are appended to `err` so that
     secret checks also cover logging."""
-    from infra.cli import main
-
     chalice_config = tmp_path / "chalice" / ".chalice" / "config.json"
     caplog.set_level(logging.INFO)
 
@@ -108,10 +71,6 @@ def infra(
         args = [*argv, "--envs-dir", str(envs_dir)]
         if args[0] in ("plan", "apply", "destroy"):
             args += ["--chalice-config", str(chalice_config)]
-        capsys.readouterr()
-        caplog.clear()
-        code = main(args)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err + "\n" + caplog.text)
+        return run_infra(args, capsys, caplog)
 
     return run

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto_control import moto_api
 
 from .conftest import (
     ACCOUNT,
@@ -88,13 +88,6 @@ class Deployment:
         path.write_text(text, encoding="utf-8")
 
 
-def _moto_api(endpoint: str, path: str) -> None:
-    request = urllib.request.Request(
-        endpoint + path, data=b"", method="POST", headers={"Content-Type": "text/plain"}
-    )
-    urllib.request.urlopen(request, timeout=10).read()
-
-
 @pytest.fixture(scope="module")
 def deployed(
     moto_server: str, tmp_path_factory: pytest.TempPathFactory, repo_root: Path
@@ -129,7 +122,7 @@ def deployed(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(moto.settings, "ACM_VALIDATION_WAIT", 0)
         mp.setattr(Aws, "client", recording_client)
-        _moto_api(moto_server, "/moto-api/reset")
+        moto_api(moto_server, "/moto-api/reset")
         for key in list(os.environ):
             if key.startswith("AWS_"):
                 mp.delenv(key)
@@ -150,7 +143,7 @@ def deployed(
         assert code == 0, out
         deployment.outputs.append("APPLY:" + out)
         yield deployment
-        _moto_api(moto_server, "/moto-api/reset")
+        moto_api(moto_server, "/moto-api/reset")
 
 
 def client(service: str) -> Any:

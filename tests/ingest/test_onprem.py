@@ -9,24 +9,14 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 
 import boto3
 import pytest
+from moto_control import set_iam_enforcement
 
 from mplat.ops.onprem import MIN_PART_SIZE, UploadRequest, upload
 
 from .conftest import RAW, copy_app
-
-
-def set_iam_enforcement(endpoint: str, on: bool) -> None:
-    request = urllib.request.Request(
-        f"{endpoint}/moto-api/reset-auth",
-        data=b"0" if on else b"inf",
-        method="POST",
-        headers={"Content-Type": "text/plain"},
-    )
-    urllib.request.urlopen(request, timeout=10).read()
 
 
 class Interrupted(Exception):
