@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import queue
@@ -44,10 +45,9 @@ def read_until_ready(process: subprocess.Popen[str], timeout: float = 300) -> di
         exports[name] = value
 
 
-def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path):
-    project = copy_app(
-        repo_root, tmp_path / "chalice_app"
-    )  # infra writes stage `local` here, not in the repo
+def start_dev_up(repo_root: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path, dict[str, str]]:
+    """`mplat dev up` on free ports, with infra writing stage `local` into a copy of the app, not the repo."""
+    project = copy_app(repo_root, tmp_path / "chalice_app")
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     clean_env["MPLAT_CHALICE_APP"] = str(project)
     process = subprocess.Popen(
@@ -58,6 +58,11 @@ def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path)
         stderr=subprocess.PIPE,
         text=True,
     )
+    return process, project, clean_env
+
+
+def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path):
+    process, project, clean_env = start_dev_up(repo_root, tmp_path)
     try:
         exports = read_until_ready(process)
         assert exports["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
@@ -94,3 +99,20 @@ def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path)
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "stopped" in stderr and "Traceback" not in stderr
+
+
+def test_ctrl_c_stops_the_stack_when_the_kernel_hands_it_to_a_server_thread(repo_root: Path, tmp_path: Path):
+    # A Ctrl-C is sent to the process; the kernel gives it to any thread. Aim it at a server thread on purpose.
+    process, _, _ = start_dev_up(repo_root, tmp_path)
+    try:
+        read_until_ready(process)
+        server_thread = next(int(t) for t in os.listdir(f"/proc/{process.pid}/task") if int(t) != process.pid)
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.tgkill(process.pid, server_thread, signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "stopped" in stderr
