@@ -27,15 +27,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mplat.gallery.thumbnails import CHROMIUM_ARGS  # the flags the build's own browser uses
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOK = "solar_calculator.py"
 SLUG = "solar-calculator"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 THROTTLED = {"offline": False, "latency": 150, "downloadThroughput": 9e6 / 8, "uploadThroughput": 9e6 / 8}
 BOOT_TIMEOUT_MS = int(os.environ.get("BENCH_BOOT_TIMEOUT_MS", "400000"))
 
