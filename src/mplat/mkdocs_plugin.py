@@ -75,6 +75,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
             # `mkdocs serve` is for quick previews: tracing an edited notebook would add 15-30 s to each save.
             precompile_python=opts.precompile_python and self.command != "serve",
+            slim_wheels=opts.slim_wheels,
             precompute_outputs=opts.precompute_outputs,
             app=self._app(config),
         )

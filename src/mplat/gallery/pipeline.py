@@ -48,6 +48,7 @@ class GalleryRequest:
     # thumbnails are taken from them without starting Python.
     precompute_outputs: bool = False
     precompile_python: bool = True  # bytecode for Pyodide's Python shipped beside the sources
+    slim_wheels: bool = True  # third-party files a browser notebook never reads left out (slim.py)
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
 
@@ -142,6 +143,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
                     source_dir=request.source_dir,
                     project_version=request.project_version,
                     precompile=request.precompile_python,
+                    slim_wheels=request.slim_wheels,
                     data_dir=request.data_dir,
                 ),
                 log=log,

@@ -29,6 +29,7 @@ from packaging.version import Version
 from .errors import GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
 from .precompile import STDLIB_ZIP, PrecompileRequest, precompile
+from .slim import slim
 from .tools import tool_env
 from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, sha256_file, write_wheel
 
@@ -61,6 +62,8 @@ class RuntimeRequest:
     project_version: str = "0.0.0"
     # Ship bytecode compiled for Pyodide's Python beside the sources (precompile.py): faster boot.
     precompile: bool = True
+    # Leave out the files of third-party wheels a browser notebook never reads (slim.py): smaller, faster.
+    slim_wheels: bool = True
     data_dir: Path | None = None  # the notebooks' sample data, read when tracing their imports
 
 
@@ -267,6 +270,8 @@ def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda
                 f"imports {', '.join(sorted(left))}, which no shipped package provides; "
                 "add the distribution to the notebook's PEP 723 dependencies",
             )
+    if request.slim_wheels:  # before precompiling: bytecode is added to the wheels that ship
+        resolved = {name: slim(info, request.cache_dir) for name, info in resolved.items()}
     core = {name: pyodide_dir / name for name in PYODIDE_CORE_FILES}
     if request.precompile:
         compiled = precompile(

@@ -1,4 +1,5 @@
-"""Reading and writing wheels: metadata for the lockfile, local library wheels, pure-Python repacks."""
+"""Reading and writing wheels: metadata for the lockfile, local library wheels, pure-Python repacks,
+copies without the members a browser never reads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
@@ -149,3 +151,28 @@ def repack_pure(wheel: Path, dest_dir: Path) -> Path:
         metadata = zf.read(meta_name)
     # Keep the original METADATA so the repacked wheel declares the same dependencies.
     return write_wheel(dest_dir, str(name), str(version), files, metadata=metadata)
+
+
+def without_members(wheel: Path, dest_dir: Path, drop: Callable[[str], bool]) -> tuple[Path, int]:
+    """A copy of `wheel` in `dest_dir`, same file name, without the members `drop` selects, and its RECORD
+    rewritten to match; returns the copy and how many members were dropped. Every kept member keeps its
+    bytes and zip entry, so the same input gives the same output."""
+    out = dest_dir / wheel.name
+    buffer = io.BytesIO()
+    dropped = 0
+    with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+        gone = {n for n in zin.namelist() if drop(n)}
+        dropped = len(gone)
+        for info in zin.infolist():
+            if info.filename in gone:
+                continue
+            data = zin.read(info.filename)
+            if info.filename.endswith(".dist-info/RECORD"):
+                lines = data.decode("utf-8").splitlines(keepends=True)
+                data = "".join(line for line in lines if line.split(",", 1)[0] not in gone).encode()
+            zout.writestr(info, data)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")
+    part.write_bytes(buffer.getvalue())
+    part.replace(out)  # atomic: a build sharing this cache never reads a half-written wheel
+    return out, dropped
