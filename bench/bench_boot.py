@@ -86,6 +86,42 @@ document.body.append("ready");
 </script>"""
 
 
+# marimo's session without marimo's frontend: a module worker doing what marimo's worker does (load Pyodide
+# with marimo's boot set, create_session, instantiate, run) from the site's runtime. It lives in apps/assets/
+# like marimo's worker, so the notebook's `mo.notebook_location()` is apps/ and its data files resolve.
+SESSION_WORKER = """const runtime = new URL("../../runtime/", location.href).href;
+const { loadPyodide } = await import(`${runtime}pyodide.mjs`);
+const py = await loadPyodide({ indexURL: runtime, lockFileURL: `${runtime}pyodide-lock.json`,
+  packages: ["micropip", "msgspec", "marimo-base", "markdown", "pymdown-extensions", "narwhals", "packaging"] });
+const code = await (await fetch("../../bench/notebook.py")).text();
+py.FS.writeFile("/home/pyodide/notebook.py", code);
+await py.loadPackagesFromImports(`import docutils, pygments, jedi, pyodide_http\n${code}`);
+await py.runPythonAsync(`
+import asyncio, pyodide_http
+pyodide_http.patch_all()
+from marimo._pyodide.bootstrap import create_session, instantiate
+messages = []
+session, bridge = create_session(filename="/home/pyodide/notebook.py", query_params={},
+                                 message_callback=messages.append, user_config={})
+`);
+postMessage("python_ready");
+await py.runPythonAsync(`
+instantiate(session, True)
+task = asyncio.create_task(session.start())
+while not any('"op": "completed-run"' in m for m in messages):
+    await asyncio.sleep(0.01)
+`);
+postMessage("interactive");
+"""
+SESSION_PAGE = """<!doctype html><meta charset="utf-8"><title>marimo session, bare worker</title><body>
+<script>
+const now = () => performance.timeOrigin + performance.now();
+window.__boot = { worker_created: now() };
+const worker = new Worker("../apps/assets/bench-session-worker.js", { type: "module" });
+worker.onmessage = (e) => { window.__boot[e.data] = now(); };
+</script>"""
+
+
 @dataclass(frozen=True)
 class Load:
     variant: str
@@ -136,18 +172,25 @@ def _build(project: Path, folder: str = "site") -> Path:
     return site
 
 
-def _add_source_runtime(project: Path, site: Path) -> None:
-    """The same runtime without bytecode (`precompile_python: false`) at `runtime-source/`."""
+# The site's runtime with one lever off, each at site/<folder>/ for a plain export page on it.
+RUNTIME_VARIANTS = {
+    "runtime-source": "precompile_python: false",  # no bytecode: Pyodide compiles every import
+    "runtime-full": "slim_wheels: false",  # wheels as published, with files a notebook never reads
+}
+
+
+def _add_runtime_variants(project: Path, site: Path) -> None:
     config = project / "mkdocs.yml"
     original = config.read_text()
-    config.write_text(
-        original.replace("  - mplat-gallery:\n", "  - mplat-gallery:\n      precompile_python: false\n", 1)
-    )
-    try:
-        source_site = _build(project, "site-source")
-    finally:
-        config.write_text(original)
-    shutil.copytree(source_site / "runtime", site / "runtime-source")
+    for folder, option in RUNTIME_VARIANTS.items():
+        config.write_text(
+            original.replace("  - mplat-gallery:\n", f"  - mplat-gallery:\n      {option}\n", 1)
+        )
+        try:
+            variant_site = _build(project, f"site-{folder}")
+        finally:
+            config.write_text(original)
+        shutil.copytree(variant_site / "runtime", site / folder)
 
 
 def _add_baselines(project: Path, site: Path) -> None:
@@ -166,11 +209,15 @@ def _add_baselines(project: Path, site: Path) -> None:
         for name, runtime in (
             (f"plain-{SLUG}", "../runtime/"),
             (f"plain-source-{SLUG}", "../runtime-source/"),
+            (f"plain-full-{SLUG}", "../runtime-full/"),
         ):
             html = patch_page(exported, runtime_attributes(runtime))
             (site / "apps" / f"{name}.html").write_text(html, encoding="utf-8")
     (site / "bench").mkdir(exist_ok=True)
     (site / "bench" / "bare-pyodide.html").write_text(BARE_PYODIDE, encoding="utf-8")
+    (site / "bench" / "marimo-session.html").write_text(SESSION_PAGE, encoding="utf-8")
+    (site / "bench" / "notebook.py").write_bytes((project / "notebooks" / "demos" / NOTEBOOK).read_bytes())
+    (site / "apps" / "assets" / "bench-session-worker.js").write_text(SESSION_WORKER, encoding="utf-8")
 
 
 def _load(page, url: str, network: str) -> tuple[float | None, float | None, dict[str, float], float]:  # type: ignore[no-untyped-def]
@@ -208,6 +255,8 @@ def _measure(site: Path) -> list[Load]:
         "mplat (pre-computed, gate, worker)": f"{server.url}gallery/{SLUG}/",
         "plain marimo export, bytecode runtime": f"{server.url}apps/plain-{SLUG}.html",
         "plain marimo export, source runtime": f"{server.url}apps/plain-source-{SLUG}.html",
+        "plain marimo export, bytecode runtime, unslimmed wheels": f"{server.url}apps/plain-full-{SLUG}.html",
+        "marimo session in a bare worker (no marimo frontend)": f"{server.url}bench/marimo-session.html",
         "bare Pyodide": f"{server.url}bench/bare-pyodide.html",
     }
     loads: list[Load] = []
@@ -260,11 +309,11 @@ def run() -> str:
         started = time.perf_counter()
         site = _build(project)
         build_s = time.perf_counter() - started
-        _add_source_runtime(project, site)
+        _add_runtime_variants(project, site)
         _add_baselines(project, site)
         loads = _measure(site)
         sizes = _runtime_bytes(site)
-        runtime_mb = {name: _tree_mb(site / name) for name in ("runtime", "runtime-source")}
+        runtime_mb = {name: _tree_mb(site / name) for name in ("runtime", *RUNTIME_VARIANTS)}
 
     rows = [
         f"| {x.variant} | {x.network} | {x.cache} | {_s(x.first_content)} | {_s(x.interactive)} | {x.megabytes:.1f} |"
@@ -283,7 +332,7 @@ def run() -> str:
         + " | ".join(_s(x.phases.get(k)) for k in phase_keys)
         + " |"
         for x in loads
-        if "bare" not in x.variant
+        if x.variant != "bare Pyodide"
     ]
     size_rows = [f"| {name} | {mb:.1f} |" for name, mb in sizes[:8]]
     return "\n".join(
@@ -303,16 +352,21 @@ def run() -> str:
             "Where the time goes (seconds from navigation start): marimo's frontend shows its first output "
             "(for this site, the page's own snapshot of the outputs comes first), marimo's kernel worker created, its "
             "`ready` message (worker script loaded), `initialized` (Pyodide + marimo's packages loaded), the "
-            "first cell operation, the first completed run.",
+            "first cell operation, the first completed run. For the bare worker, Python ready = marimo's "
+            "session created (Pyodide, marimo's packages and the notebook's loaded).",
             "",
             "| Page | Network | Cache | marimo's first output | Worker created | Worker ready | Python ready "
             "| First cell op | Interactive |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|",
             *phase_rows,
             "",
-            "Lever: bytecode for Pyodide's Python (`precompile_python`), compare the two plain-export rows. "
-            f"Runtime folder: {runtime_mb['runtime']:.1f} MB with bytecode, {runtime_mb['runtime-source']:.1f} MB "
-            "from sources only.",
+            "Levers, each against the plain export on the site's runtime: bytecode for Pyodide's Python "
+            "(`precompile_python`; the source-runtime row has it off) and wheels without the files a notebook "
+            "never reads (`slim_wheels`; the unslimmed row has it off). Runtime folder: "
+            f"{runtime_mb['runtime']:.1f} MB as shipped, {runtime_mb['runtime-source']:.1f} MB without bytecode, "
+            f"{runtime_mb['runtime-full']:.1f} MB unslimmed. The bare-worker row runs marimo's session (same "
+            "runtime, same notebook) without marimo's frontend: the difference to the plain export is what "
+            "marimo's page and worker protocol add.",
             "",
             "Largest runtime downloads (MB):",
             "",
