@@ -45,8 +45,11 @@ def read_until_ready(process: subprocess.Popen[str], timeout: float = 300) -> di
         exports[name] = value
 
 
-def start_dev_up(repo_root: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path, dict[str, str]]:
-    """`mplat dev up` on free ports, with infra writing stage `local` into a copy of the app, not the repo."""
+def start_dev_up(
+    repo_root: Path, tmp_path: Path, sigint_ignored: bool = False
+) -> tuple[subprocess.Popen[str], Path, dict[str, str]]:
+    """`mplat dev up` on free ports, with infra writing stage `local` into a copy of the app, not the repo.
+    `sigint_ignored`: start it as a non-interactive shell starts a background job (`cmd &`)."""
     project = copy_app(repo_root, tmp_path / "chalice_app")
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     clean_env["MPLAT_CHALICE_APP"] = str(project)
@@ -57,6 +60,7 @@ def start_dev_up(repo_root: Path, tmp_path: Path) -> tuple[subprocess.Popen[str]
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
     )
     return process, project, clean_env
 
@@ -109,6 +113,20 @@ def test_ctrl_c_stops_the_stack_when_the_kernel_hands_it_to_a_server_thread(repo
         server_thread = next(int(t) for t in os.listdir(f"/proc/{process.pid}/task") if int(t) != process.pid)
         libc = ctypes.CDLL(None, use_errno=True)
         assert libc.tgkill(process.pid, server_thread, signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "stopped" in stderr
+
+
+def test_ctrl_c_stops_the_stack_started_in_the_background_by_a_script(repo_root: Path, tmp_path: Path):
+    process, _, _ = start_dev_up(repo_root, tmp_path, sigint_ignored=True)
+    try:
+        read_until_ready(process)
+        process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:

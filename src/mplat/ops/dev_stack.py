@@ -130,6 +130,10 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
     """Start the local stack; prints the environment to use, then `ready`; Ctrl-C stops it."""
     from moto.server import ThreadedMotoServer
 
+    # Ctrl-C must stop the stack however it was started: a process launched in the background by a
+    # non-interactive shell (`cmd &` in a script, some CI runners) inherits SIGINT as ignored, and Python
+    # then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
     config = local_config()
     region = config.get("project", {}).get("region", "eu-central-1")
