@@ -2,11 +2,11 @@
 
 One demo notebook (the solar calculator), built by the real pipeline with pre-computed outputs, opened in
 headless Chromium: cold (fresh profile) and warm (the same profile again: service worker + HTTP cache), on
-localhost and throttled through the DevTools protocol (9 Mbit/s, 150 ms RTT). Baselines in the same run and
-from the same runtime files: the same notebook as a plain `marimo export html-wasm` page, and a bare
-Pyodide boot (`loadPyodide()` only). The bytecode lever (`precompile_python`) is measured on the plain
-export: once on the site's runtime (bytecode shipped), once on the same runtime built from sources only.
-Then where the time goes (marimo's worker messages).
+localhost and through a throttled server (9 Mbit/s shared, 150 ms RTT: bench/throttle.py). Baselines in the
+same run and from the same runtime files: the same notebook as a plain `marimo export html-wasm` page, a
+bare Pyodide boot (`loadPyodide()` only) and marimo's session in a bare worker (no marimo frontend). The
+levers `precompile_python` and `slim_wheels` are measured on the plain export: on the site's runtime, and
+on the same runtime built with the lever off. Then where the time goes (marimo's worker messages).
 
 Times are from navigation start. "First content": the animation frame that first shows a non-empty notebook
 output (the notebook page's snapshot of the build-time outputs, or marimo's own output area), watched from
@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 NOTEBOOK = "solar_calculator.py"
 SLUG = "solar-calculator"
 CHROMIUM = "/usr/bin/chromium"
-THROTTLED = {"offline": False, "latency": 150, "downloadThroughput": 9e6 / 8, "uploadThroughput": 9e6 / 8}
+THROTTLED_BITS_PER_S, THROTTLED_RTT_S = 9e6, 0.150
 BOOT_TIMEOUT_MS = int(os.environ.get("BENCH_BOOT_TIMEOUT_MS", "400000"))
 
 # Runs in every frame before page scripts: records (epoch ms) the first notebook output on screen and
@@ -225,10 +225,6 @@ def _load(page, url: str, network: str) -> tuple[float | None, float | None, dic
     page.context.on(
         "response", lambda r: received.__setitem__(0, received[0] + int(r.headers.get("content-length") or 0))
     )
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    if network == "throttled":
-        cdp.send("Network.emulateNetworkConditions", THROTTLED)
     page.goto(url, wait_until="commit")
     try:
         page.wait_for_function(
@@ -241,7 +237,6 @@ def _load(page, url: str, network: str) -> tuple[float | None, float | None, dic
     time.sleep(0.3)
     origin = page.evaluate("performance.timeOrigin")
     boot = {k: (v - origin) / 1000 for k, v in page.evaluate("window.__boot").items()}
-    cdp.detach()
     return boot.get("first_content"), boot.get("interactive"), boot, received[0] / 1e6
 
 
@@ -250,26 +245,32 @@ def _measure(site: Path) -> list[Load]:
 
     from mplat.gallery.preview import SiteServer
 
-    server = SiteServer(site).start()
+    from .throttle import SharedLink, throttled_handler
+
+    link = SharedLink(THROTTLED_BITS_PER_S, THROTTLED_RTT_S)
+    servers = {
+        "localhost": SiteServer(site).start(),
+        "throttled": SiteServer(site, handler_base=throttled_handler(link)).start(),
+    }
     pages = {
-        "mplat (pre-computed, gate, worker)": f"{server.url}gallery/{SLUG}/",
-        "plain marimo export, bytecode runtime": f"{server.url}apps/plain-{SLUG}.html",
-        "plain marimo export, source runtime": f"{server.url}apps/plain-source-{SLUG}.html",
-        "plain marimo export, bytecode runtime, unslimmed wheels": f"{server.url}apps/plain-full-{SLUG}.html",
-        "marimo session in a bare worker (no marimo frontend)": f"{server.url}bench/marimo-session.html",
-        "bare Pyodide": f"{server.url}bench/bare-pyodide.html",
+        "mplat (pre-computed, gate, worker)": f"gallery/{SLUG}/",
+        "plain marimo export, bytecode runtime": f"apps/plain-{SLUG}.html",
+        "plain marimo export, source runtime": f"apps/plain-source-{SLUG}.html",
+        "plain marimo export, bytecode runtime, unslimmed wheels": f"apps/plain-full-{SLUG}.html",
+        "marimo session in a bare worker (no marimo frontend)": "bench/marimo-session.html",
+        "bare Pyodide": "bench/bare-pyodide.html",
     }
     loads: list[Load] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for network in ("localhost", "throttled"):
-                for variant, url in pages.items():
+            for network, server in servers.items():
+                for variant, path in pages.items():
                     context = browser.new_context(viewport={"width": 1280, "height": 900})
                     context.add_init_script(PROBE)
                     for cache in ("cold", "warm"):
                         page = context.new_page()
-                        first, ready, phases, mb = _load(page, url, network)
+                        first, ready, phases, mb = _load(page, server.url + path, network)
                         loads.append(Load(variant, network, cache, first, ready, phases, mb))
                         print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=}", flush=True)
                         if cache == "cold" and "mplat" in variant:  # let the worker take over and cache
@@ -277,11 +278,14 @@ def _measure(site: Path) -> list[Load]:
                                 "navigator.serviceWorker.controller !== null", timeout=120_000
                             )
                             time.sleep(5)
+                        if cache == "cold" and network == "throttled":
+                            link.wait_idle()  # background downloads done: the warm load has the link alone
                         page.close()
                     context.close()
             browser.close()
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
     return loads
 
 
@@ -341,8 +345,9 @@ def run() -> str:
             "",
             f"Notebook `{NOTEBOOK}` built by the pipeline with pre-computed outputs ({build_s:.0f} s build). "
             "Headless Chromium, one run each; cold = fresh profile, warm = the same profile again (service "
-            "worker and HTTP cache). Throttled = DevTools `Network.emulateNetworkConditions` 9 Mbit/s, 150 ms "
-            "RTT on the page. MB = response bytes the page saw (content-length; worker-served responses "
+            "worker and HTTP cache). Throttled = the server sends every response, the service worker's included, "
+            "through one shared 9 Mbit/s link, each a 150 ms round trip late (bench/throttle.py; DevTools' "
+            "page throttling would let a service worker's own fetches run at full speed). MB = response bytes the page saw (content-length; worker-served responses "
             "included). Baselines use the same runtime files.",
             "",
             "| Page | Network | Cache | First content | Interactive | MB |",

@@ -25,7 +25,7 @@ for _ext, _type in EXTRA_TYPES.items():
     mimetypes.add_type(_type, _ext)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
 
@@ -53,9 +53,11 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 class SiteServer:
     """A threaded static server for a site folder on 127.0.0.1; `stop()` makes it unreachable."""
 
-    def __init__(self, site_dir: Path, port: int = 0, prefix: str = "/") -> None:
+    def __init__(
+        self, site_dir: Path, port: int = 0, prefix: str = "/", handler_base: type[SiteHandler] = SiteHandler
+    ) -> None:
         prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-        handler = type("Handler", (_Handler,), {"prefix": prefix})
+        handler = type("Handler", (handler_base,), {"prefix": prefix})
         self.httpd = _QuietServer(("127.0.0.1", port), functools.partial(handler, directory=str(site_dir)))
         self.prefix = prefix
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
