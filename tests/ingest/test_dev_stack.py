@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import boto3
@@ -105,14 +106,11 @@ def test_dev_up_then_ingest_each_example_source(repo_root: Path, tmp_path: Path)
     assert "stopped" in stderr and "Traceback" not in stderr
 
 
-def test_ctrl_c_stops_the_stack_when_the_kernel_hands_it_to_a_server_thread(repo_root: Path, tmp_path: Path):
-    # A Ctrl-C is sent to the process; the kernel gives it to any thread. Aim it at a server thread on purpose.
-    process, _, _ = start_dev_up(repo_root, tmp_path)
+def assert_ctrl_c_stops_it(process: subprocess.Popen[str], interrupt: Callable[[int], None]) -> None:
+    """Once `ready`, `interrupt(pid)` delivers a Ctrl-C: the stack must exit cleanly within 30 s."""
     try:
         read_until_ready(process)
-        server_thread = next(int(t) for t in os.listdir(f"/proc/{process.pid}/task") if int(t) != process.pid)
-        libc = ctypes.CDLL(None, use_errno=True)
-        assert libc.tgkill(process.pid, server_thread, signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        interrupt(process.pid)
         _, stderr = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
@@ -120,17 +118,19 @@ def test_ctrl_c_stops_the_stack_when_the_kernel_hands_it_to_a_server_thread(repo
             process.wait()
     assert process.returncode == 0, stderr
     assert "stopped" in stderr
+
+
+def test_ctrl_c_stops_the_stack_when_the_kernel_hands_it_to_a_server_thread(repo_root: Path, tmp_path: Path):
+    # A Ctrl-C is sent to the process; the kernel gives it to any thread. Aim it at a server thread on purpose.
+    def to_a_server_thread(pid: int) -> None:
+        server_thread = next(int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid)
+        libc = ctypes.CDLL(None, use_errno=True)
+        assert libc.tgkill(pid, server_thread, signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+
+    process, _, _ = start_dev_up(repo_root, tmp_path)
+    assert_ctrl_c_stops_it(process, to_a_server_thread)
 
 
 def test_ctrl_c_stops_the_stack_started_in_the_background_by_a_script(repo_root: Path, tmp_path: Path):
     process, _, _ = start_dev_up(repo_root, tmp_path, sigint_ignored=True)
-    try:
-        read_until_ready(process)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, stderr
-    assert "stopped" in stderr
+    assert_ctrl_c_stops_it(process, lambda pid: os.kill(pid, signal.SIGINT))
