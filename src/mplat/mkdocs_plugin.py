@@ -127,8 +127,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         t = report.timings
         log.info(
             f"gallery: {len(report.notebooks)} notebooks, {len(report.exported)} exported, "
-            f"{len(report.thumbnails)} thumbnails; check {t.check:.1f}s, export {t.export:.1f}s, "
-            f"runtime {t.runtime:.1f}s, thumbnails {t.thumbnails:.1f}s, pages {t.pages:.1f}s"
+            f"{len(report.thumbnails)} thumbnails; check {t.check:.2f}s, export {t.export:.2f}s, "
+            f"runtime {t.runtime:.2f}s, thumbnails {t.thumbnails:.2f}s, pages {t.pages:.2f}s"
         )
         # Last step. `mkdocs serve` gets no service worker: live reload must keep working.
         if self.config.offline and self.command != "serve":

@@ -24,8 +24,10 @@ def test_noop_rebuild_exports_nothing_and_one_edit_exports_one(fixture_project: 
     assert first.returncode == 0, first.stderr
     assert _counts(first.stderr) == (2, 2, 2)
 
+    assert "(resolved)" in first.stderr
     again = build_site(project, site)
     assert _counts(again.stderr) == (2, 0, 0)
+    assert "MB of wheels (unchanged, reused)" in again.stderr  # no runtime resolution either
 
     notebook = project / "nb" / "second_demo.py"
     notebook.write_text(notebook.read_text().replace("Double:", "Twice:"))
@@ -33,6 +35,17 @@ def test_noop_rebuild_exports_nothing_and_one_edit_exports_one(fixture_project: 
     assert _counts(edited.stderr) == (2, 1, 1)
     assert "second-demo: exporting" in edited.stderr and "good-demo: exporting" not in edited.stderr
     assert "Twice" in (site / "apps" / "second-demo.html").read_text()
+    assert "(unchanged, reused)" in edited.stderr  # the edit imports nothing new
+
+    # A new import (here from the standard library): the runtime is resolved again.
+    notebook.write_text(
+        notebook.read_text().replace(
+            "    import marimo as mo\n", "    import json\n    import marimo as mo\n", 1
+        )
+    )
+    imported = build_site(project, site)
+    assert imported.returncode == 0, imported.stderr
+    assert "(resolved)" in imported.stderr
 
 
 def test_non_strict_build_skips_bad_notebook_with_warning_card(fixture_project: Callable[..., Path]) -> None:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .digests import digest_paths
 from .errors import NotebookError
 from .model import Notebook
 from .tools import marimo_cmd, run
@@ -47,18 +48,6 @@ class ExportResult:
     keys: dict[str, str]  # slug → content key (thumbnails reuse it)
 
 
-def _digest_paths(paths: tuple[Path, ...]) -> str:
-    digest = hashlib.sha256()
-    for root in paths:
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for f in files:
-            if "__pycache__" in f.parts or not f.exists():
-                continue
-            digest.update(str(f.relative_to(root.parent)).encode())
-            digest.update(f.read_bytes())
-    return digest.hexdigest()
-
-
 def export_key(nb: Notebook, request: ExportRequest, inputs_digest: str) -> str:
     payload = json.dumps(
         [EXPORT_FORMAT_VERSION, request.marimo_version, list(request.options), inputs_digest, nb.slug]
@@ -72,7 +61,7 @@ def export_notebooks(
     cache = request.cache_dir / "exports"
     cache.mkdir(parents=True, exist_ok=True)
     frontend_dir = request.cache_dir / "frontend" / request.marimo_version
-    inputs_digest = _digest_paths(request.extra_inputs)
+    inputs_digest = digest_paths(request.extra_inputs)
     keyed = {
         nb.slug: (nb, cache / f"{export_key(nb, request, inputs_digest)}.html") for nb in request.notebooks
     }

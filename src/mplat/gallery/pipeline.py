@@ -22,7 +22,7 @@ from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
 from .model import BuildReport, BuildTimings, Notebook
 from .pwa import AppIdentity, app_page_transform
-from .runtime import RuntimeBundle, RuntimeRequest, resolve_runtime, write_runtime
+from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, write_runtime
 from .thumbnails import ThumbnailJob, make_thumbnails
 
 RUNTIME_DIR = "runtime"  # site-relative folder of the shared Pyodide runtime
@@ -132,7 +132,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     started = time.perf_counter()
     while True:  # non-strict: a notebook whose packages cannot be had is dropped, the rest re-resolved
         try:
-            runtime = resolve_runtime(
+            runtime, reused = cached_runtime(
                 RuntimeRequest(
                     notebooks=tuple(notebooks),
                     pyodide_dir=request.pyodide_dir,
@@ -154,7 +154,8 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
             notebooks = [nb for nb in notebooks if nb.path != exc.path]
     timings["runtime"] = time.perf_counter() - started
     size_mb = sum(p.size for p in runtime.packages) / 1e6
-    log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels")
+    how = "unchanged, reused" if reused else "resolved"
+    log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels ({how})")
 
     started = time.perf_counter()
     prepared = PreparedGallery(request, notebooks, exports, runtime, {}, skip.skipped, BuildReport())

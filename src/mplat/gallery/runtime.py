@@ -19,16 +19,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
+from .digests import digest_paths
 from .errors import GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
-from .precompile import STDLIB_ZIP, PrecompileRequest, precompile
+from .precompile import PRECOMPILE_FORMAT, STDLIB_ZIP, PrecompileRequest, precompile
+from .slim import POLICY as SLIM_POLICY
 from .slim import slim
 from .tools import tool_env
 from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, sha256_file, write_wheel
@@ -213,6 +215,75 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(files.items()))).hexdigest()[:12]
     dist = parts[0] + "-browser-libs"
     return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
+
+
+RUNTIME_CACHE_FORMAT = 1  # bump when the bundle's content changes for the same inputs
+
+
+def runtime_key(request: RuntimeRequest) -> str:
+    """Everything a bundle depends on. Of each notebook only its dependencies and imports count, as for the
+    bytecode trace: an edit that imports nothing new resolves nothing."""
+    sources = (
+        [request.source_dir.joinpath(*lib.split(".")) for lib in request.local_libraries]
+        if request.source_dir
+        else []
+    )
+    pyodide = [request.pyodide_dir / "pyodide-lock.json", request.pyodide_dir / "package.json"]
+    payload = {
+        "format": [RUNTIME_CACHE_FORMAT, PRECOMPILE_FORMAT if request.precompile else None],
+        "slim": SLIM_POLICY if request.slim_wheels else None,
+        "marimo": request.marimo_version,
+        "dist_url": request.pyodide_dist_url,
+        "libraries": [list(request.local_libraries), request.project_version, digest_paths(sources)],
+        "pyodide": digest_paths(p for p in pyodide if p.exists()),
+        "data": digest_paths([request.data_dir]) if request.precompile and request.data_dir else None,
+        "notebooks": sorted([nb.slug, list(nb.dependencies), sorted(nb.imports)] for nb in request.notebooks),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _stamp(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def cached_runtime(
+    request: RuntimeRequest, log: Callable[[str], None] = lambda _: None
+) -> tuple[RuntimeBundle, bool]:
+    """`resolve_runtime`, or the bundle a build with the same `runtime_key` made (its files unchanged);
+    returns the bundle and whether it was reused. Failures are not cached."""
+    record = request.cache_dir / "resolved" / f"{runtime_key(request)}.json"
+    try:
+        saved = json.loads(record.read_text())
+        bundle = RuntimeBundle(
+            files={rel: Path(path) for rel, path in saved["files"].items()},
+            lockfile=saved["lockfile"].encode(),
+            packages=tuple(
+                RuntimePackage(**{**p, "imports": tuple(p["imports"]), "depends": tuple(p["depends"])})
+                for p in saved["packages"]
+            ),
+        )
+        # Same size and mtime as when recorded: no file was rewritten since (the local library's wheel
+        # keeps its name when its sources change).
+        if all(_stamp(path) == saved["stamps"][rel] for rel, path in bundle.files.items()):
+            return bundle, True
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no record, or one from another version: resolve
+    bundle = resolve_runtime(request, log)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    part = record.with_name(f"{record.name}.{os.getpid()}.part")
+    part.write_text(
+        json.dumps(
+            {
+                "files": {rel: str(path) for rel, path in bundle.files.items()},
+                "lockfile": bundle.lockfile.decode(),
+                "packages": [asdict(p) for p in bundle.packages],
+                "stamps": {rel: _stamp(path) for rel, path in bundle.files.items()},
+            }
+        )
+    )
+    part.replace(record)  # atomic: a concurrent build never reads half a record
+    return bundle, False
 
 
 def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda _: None) -> RuntimeBundle:

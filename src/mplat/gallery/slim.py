@@ -34,7 +34,7 @@ UNREAD: dict[str, tuple[str, ...]] = {
         "jedi/third_party/django-stubs/*",
     ),
 }
-_POLICY = hashlib.sha256(json.dumps(UNREAD, sort_keys=True).encode()).hexdigest()[:12]
+POLICY = hashlib.sha256(json.dumps(UNREAD, sort_keys=True).encode()).hexdigest()[:12]  # in cache keys
 
 
 def slim(info: WheelInfo, cache_dir: Path) -> WheelInfo:
@@ -43,7 +43,7 @@ def slim(info: WheelInfo, cache_dir: Path) -> WheelInfo:
     patterns = UNREAD.get(info.name)
     if not patterns:
         return info
-    folder = cache_dir / "slim" / f"{info.sha256[:16]}-{_POLICY}"
+    folder = cache_dir / "slim" / f"{info.sha256[:16]}-{POLICY}"
     target = folder / info.path.name
     if not target.is_file():
         target, _ = without_members(info.path, folder, lambda n: any(fnmatch.fnmatch(n, p) for p in patterns))
