@@ -157,7 +157,7 @@ def _project(root: Path) -> Path:
     (root / "mkdocs.yml").write_text(config)
     wheels = REPO / ".cache" / "plugin" / "mplat-gallery" / "wheels"
     if wheels.is_dir():
-        shutil.copytree(wheels, root / ".cache" / "wheels", ignore=shutil.ignore_patterns("resolved"))
+        shutil.copytree(wheels, root / ".cache" / "wheels")
     return root
 
 

@@ -22,7 +22,7 @@ from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
 from .model import BuildReport, BuildTimings, Notebook
 from .pwa import AppIdentity, app_page_transform
-from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, write_runtime
+from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
 from .thumbnails import ThumbnailJob, make_thumbnails
 
 RUNTIME_DIR = "runtime"  # site-relative folder of the shared Pyodide runtime
@@ -75,9 +75,7 @@ def marimo_version() -> str:
 
 
 def _library_paths(request: GalleryRequest) -> tuple[Path, ...]:
-    if request.source_dir is None:
-        return ()
-    return tuple(request.source_dir.joinpath(*lib.split(".")) for lib in request.browser_libraries)
+    return library_dirs(request.source_dir, request.browser_libraries)
 
 
 class _Skipper:
@@ -146,6 +144,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
                     slim_wheels=request.slim_wheels,
                     data_dir=request.data_dir,
                 ),
+                records_dir=request.cache_dir / "runtime",
                 log=log,
             )
             break

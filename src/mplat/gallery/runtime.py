@@ -193,6 +193,13 @@ def _stdlib() -> frozenset[str]:
     return frozenset(sys.stdlib_module_names)
 
 
+def library_dirs(source_dir: Path | None, libraries: tuple[str, ...]) -> tuple[Path, ...]:
+    """The package folders of the dotted browser libraries (`mplat.energy` → src/mplat/energy)."""
+    if source_dir is None:
+        return ()
+    return tuple(source_dir.joinpath(*lib.split(".")) for lib in libraries)
+
+
 def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     """One dependency-free wheel holding the project's browser libraries (and their parent packages)."""
     if not request.local_libraries:
@@ -200,9 +207,10 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     if request.source_dir is None:
         raise GalleryError("local libraries are configured but no source folder is set")
     files: dict[str, bytes] = {}
-    for dotted in request.local_libraries:
+    for dotted, pkg_dir in zip(
+        request.local_libraries, library_dirs(request.source_dir, request.local_libraries), strict=True
+    ):
         parts = dotted.split(".")
-        pkg_dir = request.source_dir.joinpath(*parts)
         if not (pkg_dir / "__init__.py").is_file():
             raise GalleryError(f"browser library {dotted!r} not found at {pkg_dir} (no __init__.py)")
         for i in range(1, len(parts)):  # parent packages' __init__.py so `import a.b` works
@@ -223,18 +231,17 @@ RUNTIME_CACHE_FORMAT = 1  # bump when the bundle's content changes for the same 
 def runtime_key(request: RuntimeRequest) -> str:
     """Everything a bundle depends on. Of each notebook only its dependencies and imports count, as for the
     bytecode trace: an edit that imports nothing new resolves nothing."""
-    sources = (
-        [request.source_dir.joinpath(*lib.split(".")) for lib in request.local_libraries]
-        if request.source_dir
-        else []
-    )
     pyodide = [request.pyodide_dir / "pyodide-lock.json", request.pyodide_dir / "package.json"]
     payload = {
         "format": [RUNTIME_CACHE_FORMAT, PRECOMPILE_FORMAT if request.precompile else None],
         "slim": SLIM_POLICY if request.slim_wheels else None,
         "marimo": request.marimo_version,
         "dist_url": request.pyodide_dist_url,
-        "libraries": [list(request.local_libraries), request.project_version, digest_paths(sources)],
+        "libraries": [
+            list(request.local_libraries),
+            request.project_version,
+            digest_paths(library_dirs(request.source_dir, request.local_libraries)),
+        ],
         "pyodide": digest_paths(p for p in pyodide if p.exists()),
         "data": digest_paths([request.data_dir]) if request.precompile and request.data_dir else None,
         "notebooks": sorted([nb.slug, list(nb.dependencies), sorted(nb.imports)] for nb in request.notebooks),
@@ -242,48 +249,55 @@ def runtime_key(request: RuntimeRequest) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 
+def cached_runtime(
+    request: RuntimeRequest, records_dir: Path, log: Callable[[str], None] = lambda _: None
+) -> tuple[RuntimeBundle, bool]:
+    """`resolve_runtime`, or the bundle a build with the same `runtime_key` made (its files unchanged);
+    returns the bundle and whether it was reused. Failures are not cached. `records_dir` belongs to one
+    project's build cache, not to the wheel download cache that projects (and tests) may share."""
+    record = records_dir / f"{runtime_key(request)}.json"
+    bundle = _read_record(record)
+    if bundle is not None:
+        return bundle, True
+    bundle = resolve_runtime(request, log)
+    _write_record(record, bundle)
+    return bundle, False
+
+
 def _stamp(path: Path) -> list[int]:
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def cached_runtime(
-    request: RuntimeRequest, log: Callable[[str], None] = lambda _: None
-) -> tuple[RuntimeBundle, bool]:
-    """`resolve_runtime`, or the bundle a build with the same `runtime_key` made (its files unchanged);
-    returns the bundle and whether it was reused. Failures are not cached."""
-    record = request.cache_dir / "resolved" / f"{runtime_key(request)}.json"
+def _read_record(record: Path) -> RuntimeBundle | None:
+    """The recorded bundle, or None when there is no record, it is from another version, or one of its
+    files was removed or rewritten since (size and mtime differ: someone cleaned or edited the cache)."""
     try:
         saved = json.loads(record.read_text())
-        bundle = RuntimeBundle(
-            files={rel: Path(path) for rel, path in saved["files"].items()},
-            lockfile=saved["lockfile"].encode(),
-            packages=tuple(
-                RuntimePackage(**{**p, "imports": tuple(p["imports"]), "depends": tuple(p["depends"])})
-                for p in saved["packages"]
-            ),
+        files = {rel: Path(path) for rel, path in saved["files"].items()}
+        if any(_stamp(path) != saved["stamps"][rel] for rel, path in files.items()):
+            return None
+        packages = tuple(
+            RuntimePackage(**{**p, "imports": tuple(p["imports"]), "depends": tuple(p["depends"])})
+            for p in saved["packages"]
         )
-        # Same size and mtime as when recorded: no file was rewritten since (the local library's wheel
-        # keeps its name when its sources change).
-        if all(_stamp(path) == saved["stamps"][rel] for rel, path in bundle.files.items()):
-            return bundle, True
+        return RuntimeBundle(files=files, lockfile=saved["lockfile"].encode(), packages=packages)
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # no record, or one from another version: resolve
-    bundle = resolve_runtime(request, log)
+        return None
+
+
+def _write_record(record: Path, bundle: RuntimeBundle) -> None:
+    files = {rel: str(path) for rel, path in bundle.files.items()}
+    saved = {
+        "files": files,
+        "stamps": {rel: _stamp(path) for rel, path in bundle.files.items()},
+        "lockfile": bundle.lockfile.decode(),
+        "packages": [asdict(p) for p in bundle.packages],
+    }
     record.parent.mkdir(parents=True, exist_ok=True)
     part = record.with_name(f"{record.name}.{os.getpid()}.part")
-    part.write_text(
-        json.dumps(
-            {
-                "files": {rel: str(path) for rel, path in bundle.files.items()},
-                "lockfile": bundle.lockfile.decode(),
-                "packages": [asdict(p) for p in bundle.packages],
-                "stamps": {rel: _stamp(path) for rel, path in bundle.files.items()},
-            }
-        )
-    )
+    part.write_text(json.dumps(saved))
     part.replace(record)  # atomic: a concurrent build never reads half a record
-    return bundle, False
 
 
 def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda _: None) -> RuntimeBundle:

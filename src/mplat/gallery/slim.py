@@ -46,5 +46,5 @@ def slim(info: WheelInfo, cache_dir: Path) -> WheelInfo:
     folder = cache_dir / "slim" / f"{info.sha256[:16]}-{POLICY}"
     target = folder / info.path.name
     if not target.is_file():
-        target, _ = without_members(info.path, folder, lambda n: any(fnmatch.fnmatch(n, p) for p in patterns))
+        target = without_members(info.path, folder, lambda n: any(fnmatch.fnmatch(n, p) for p in patterns))
     return replace(info, path=target)

@@ -153,16 +153,14 @@ def repack_pure(wheel: Path, dest_dir: Path) -> Path:
     return write_wheel(dest_dir, str(name), str(version), files, metadata=metadata)
 
 
-def without_members(wheel: Path, dest_dir: Path, drop: Callable[[str], bool]) -> tuple[Path, int]:
+def without_members(wheel: Path, dest_dir: Path, drop: Callable[[str], bool]) -> Path:
     """A copy of `wheel` in `dest_dir`, same file name, without the members `drop` selects, and its RECORD
-    rewritten to match; returns the copy and how many members were dropped. Every kept member keeps its
-    bytes and zip entry, so the same input gives the same output."""
+    rewritten to match. Every kept member keeps its bytes and zip entry, so the same input gives the same
+    output."""
     out = dest_dir / wheel.name
     buffer = io.BytesIO()
-    dropped = 0
     with zipfile.ZipFile(wheel) as zin, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
         gone = {n for n in zin.namelist() if drop(n)}
-        dropped = len(gone)
         for info in zin.infolist():
             if info.filename in gone:
                 continue
@@ -175,4 +173,4 @@ def without_members(wheel: Path, dest_dir: Path, drop: Callable[[str], bool]) ->
     part = out.with_name(f"{out.name}.{os.getpid()}.part")
     part.write_bytes(buffer.getvalue())
     part.replace(out)  # atomic: a build sharing this cache never reads a half-written wheel
-    return out, dropped
+    return out
