@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -31,6 +30,8 @@ from infra.aws import missing
 from infra.engine import Context
 from infra.services.site import SiteNames, find_distribution
 from infra.services.storage import bucket_exists
+from mplat.content_types import content_type
+from mplat.files import sha256_file
 
 STATE_KEY = "_mplat/builds.json"
 STATE_PREFIX = "_mplat/"
@@ -47,44 +48,6 @@ _ENTRY = re.compile(r"(\.html?|^sw\.js|\.webmanifest|^manifest\.json)$")
 _HASHED = re.compile(
     r"[.-](?:[0-9a-f]{8,}|(?=[A-Za-z0-9_-]{8}\.)(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{8})\."
 )
-
-CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".htm": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".webmanifest": "application/manifest+json",
-    ".wasm": "application/wasm",
-    ".whl": "application/zip",
-    ".zip": "application/zip",
-    ".tar": "application/x-tar",
-    ".py": "text/x-python; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-    ".xml": "application/xml",
-    ".csv": "text/csv; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".ico": "image/x-icon",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".pdf": "application/pdf",
-    ".gz": "application/gzip",
-    ".data": "application/octet-stream",
-}
-
-
-def content_type(key: str) -> str:
-    return CONTENT_TYPES.get(PurePosixPath(key).suffix.lower(), "application/octet-stream")
 
 
 def cache_control(key: str) -> str:
@@ -107,18 +70,10 @@ class LocalFile:
     sha256: str
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def scan(site_dir: Path) -> dict[str, LocalFile]:
     files = sorted(p for p in site_dir.rglob("*") if p.is_file())
     with ThreadPoolExecutor(WORKERS) as pool:
-        hashes = list(pool.map(sha256_of, files))
+        hashes = list(pool.map(sha256_file, files))
     found = {}
     for path, digest in zip(files, hashes, strict=True):
         key = path.relative_to(site_dir).as_posix()

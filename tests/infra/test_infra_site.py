@@ -10,8 +10,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.publish import IMMUTABLE, NO_CACHE, cache_control, content_type
+from infra.publish import IMMUTABLE, NO_CACHE, cache_control
 from infra.services import site as site_service
+from mplat.content_types import content_type
 
 ACCOUNT = "123456789012"
 BUCKET = f"mplat-local-site-bucket-{ACCOUNT}"

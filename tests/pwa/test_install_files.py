@@ -10,7 +10,8 @@ from urllib.parse import urljoin
 import pytest
 from PIL import Image
 
-from mplat.gallery.pwa import BRAND_BLACK, BRAND_GOLD, draw_mark
+from mplat.gallery.brand import BLACK, GOLD
+from mplat.gallery.pwa import draw_mark
 
 from .conftest import PRECOMPUTED_TEXT, SLUG
 
@@ -36,8 +37,8 @@ def test_manifest_parses_and_its_icons_exist_with_the_declared_sizes(pwa_site: P
     manifest = json.loads((pwa_site / "manifest.webmanifest").read_text(encoding="utf-8"))
     assert manifest["name"] == "Solar Demos"
     assert manifest["display"] == "standalone"
-    assert manifest["theme_color"] == BRAND_GOLD == "#D4A843"
-    assert manifest["background_color"] == BRAND_BLACK
+    assert manifest["theme_color"] == GOLD == "#D4A843"
+    assert manifest["background_color"] == BLACK
     # Relative to the manifest, so the app installs from a sub-path too.
     assert manifest["start_url"] == "./gallery/" and manifest["scope"] == "./"
     purposes = set()
@@ -64,14 +65,14 @@ def test_every_page_links_the_manifest_and_has_the_apple_web_app_tags(pwa_site: 
     assert _resolve(pwa_site, page, touch_icon[1]) == pwa_site / "apple-touch-icon.png"
     assert '<meta name="apple-mobile-web-app-capable" content="yes">' in head
     assert '<meta name="apple-mobile-web-app-title" content="Solar Demos">' in head
-    assert f'<meta name="theme-color" content="{BRAND_GOLD}">' in head
+    assert f'<meta name="theme-color" content="{GOLD}">' in head
     # marimo's own manifest and icon (a marimo-branded app) are gone from the notebook pages.
     assert "manifest.json" not in head and head.count('rel="manifest"') == 1
 
 
 def test_icons_draw_the_logo_gold_sun_on_black() -> None:
     icon = draw_mark(512).convert("RGB")
-    gold = _rgb(BRAND_GOLD)
+    gold = _rgb(GOLD)
     # logo.svg (64-unit grid): the sun's centre (32, 36), the horizon line at y = 54, black in between.
     assert _close(icon.getpixel((256, 288)), gold)
     assert _close(icon.getpixel((256, 432)), gold)

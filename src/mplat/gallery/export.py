@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .digests import digest_paths
+from mplat.files import digest_paths, link_or_copy
+
 from .errors import NotebookError
 from .model import Notebook
 from .tools import marimo_cmd, run
@@ -151,12 +152,12 @@ def write_apps(
     apps_dir.mkdir(parents=True, exist_ok=True)
     assets_out = apps_dir / "assets"
     shutil.copytree(
-        result.frontend_dir / "assets", assets_out, dirs_exist_ok=True, copy_function=_link_or_copy
+        result.frontend_dir / "assets", assets_out, dirs_exist_ok=True, copy_function=link_or_copy
     )
     for extra in FRONTEND_EXTRAS:
         src = result.frontend_dir / extra
         if src.exists():
-            _link_or_copy(src, apps_dir / extra)
+            link_or_copy(src, apps_dir / extra)
     if mathjax_source is not None:
         _localise_mathjax(assets_out, apps_dir / MATHJAX_LOCAL, mathjax_source)
     for slug, html_path in result.html.items():
@@ -173,13 +174,3 @@ def _localise_mathjax(assets_dir: Path, target: Path, source: Path) -> None:
         if MATHJAX_CDN in text:
             js.unlink()  # break the hard link to the cache before changing the file
             js.write_text(text.replace(MATHJAX_CDN, MATHJAX_LOCAL), encoding="utf-8")
-
-
-def _link_or_copy(src: str | Path, dst: str | Path) -> None:
-    dst = Path(dst)
-    if dst.exists():
-        dst.unlink()
-    try:
-        dst.hardlink_to(src)
-    except OSError:
-        shutil.copy2(src, dst)

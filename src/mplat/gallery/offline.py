@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from mplat.files import sha256_file, write_atomic
 
 from .errors import GalleryError
 
@@ -120,8 +120,7 @@ def _is_cached(relative: Path) -> bool:
 
 
 def content_hash(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()[:HASH_CHARS]
+    return sha256_file(path)[:HASH_CHARS]
 
 
 def build_manifest(site_dir: Path, notebooks: tuple[NotebookLink, ...]) -> OfflineManifest:
@@ -157,24 +156,12 @@ def render_offline_page(site_name: str, notebooks: tuple[NotebookLink, ...]) -> 
     return template.replace("{{site_name}}", html.escape(site_name)).replace("{{notebooks}}", items)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_offline(request: OfflineRequest) -> OfflineManifest:
     """Write the offline page, the manifest and `sw.js` (last, so a worker only ever sees complete files)."""
     site_dir = request.site_dir
     notebooks = read_notebooks(site_dir)
-    _write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks))
+    write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks))
     manifest = build_manifest(site_dir, notebooks)
-    _write_atomic(site_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), indent=0) + "\n")
-    _write_atomic(site_dir / WORKER_FILE, render_worker(manifest))
+    write_atomic(site_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), indent=0) + "\n")
+    write_atomic(site_dir / WORKER_FILE, render_worker(manifest))
     return manifest

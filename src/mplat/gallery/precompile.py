@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -34,9 +33,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mplat.files import atomic_path, digest_paths, sha256_file, write_atomic
+
 from .errors import GalleryError
 from .tools import find_tool, tool_env
-from .wheels import ZIP_EPOCH, record_line, sha256_file
+from .wheels import ZIP_EPOCH, record_line
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
 PRECOMPILE_FORMAT = 4
@@ -128,7 +129,7 @@ def _traced_files(
     log: Callable[[str], None],
 ) -> dict[str, set[str]]:
     """Archive hash → the `.py` files (archive-relative) that some notebook's page load imports."""
-    data_digest = _tree_digest(request.data_dir) if request.data_dir else ""
+    data_digest = digest_paths([request.data_dir]) if request.data_dir else ""
     everything = sorted(a.sha for a in archives)
     traces: dict[Path, dict[str, list[str]]] = {}
     todo: list[tuple[Path, Path]] = []
@@ -167,9 +168,9 @@ def _traced_files(
                 )
             by_archive = _by_archive(trace["modules"], archives)
             cached.parent.mkdir(parents=True, exist_ok=True)
-            part = cached.with_name(f"{cached.name}.{os.getpid()}.part")
-            part.write_text(json.dumps(by_archive, sort_keys=True))
-            part.replace(cached)  # atomic: builds sharing the cache may run at once
+            write_atomic(
+                cached, json.dumps(by_archive, sort_keys=True)
+            )  # builds sharing the cache may run at once
             traces[nb] = by_archive
     wanted: dict[str, set[str]] = {}
     for by_archive in traces.values():
@@ -206,11 +207,6 @@ def _by_archive(module_files: list[str], archives: list[_Archive]) -> dict[str, 
                 grouped.setdefault(archive.sha, []).append(path[len(prefix) :])
                 break
     return {sha: sorted(files) for sha, files in grouped.items()}
-
-
-def _tree_digest(folder: Path) -> str:
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return _digest([[p.relative_to(folder).as_posix(), sha256_file(p)] for p in files])
 
 
 class _Workspace:
@@ -259,8 +255,11 @@ def _repack(source: Path, unpacked: Path, target: Path) -> None:
     """Write `source`'s entries unchanged plus the `.pyc` files compiled into `unpacked` (RECORD updated)."""
     added = {p.relative_to(unpacked).as_posix(): p.read_bytes() for p in sorted(unpacked.rglob("*.pyc"))}
     target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(f"{target.name}.{os.getpid()}.part")
-    with zipfile.ZipFile(source) as src, zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as out:
+    with (
+        atomic_path(target) as part,  # a half-written archive never lands in the cache
+        zipfile.ZipFile(source) as src,
+        zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as out,
+    ):
         record = next(
             (n for n in src.namelist() if n.endswith(".dist-info/RECORD") and n.count("/") == 1), None
         )
@@ -275,7 +274,6 @@ def _repack(source: Path, unpacked: Path, target: Path) -> None:
             ]
             lines += [record_line(name, data) for name, data in added.items()]
             _write(out, record, ("\n".join([*lines, f"{record},,"]) + "\n").encode())
-    part.replace(target)  # atomic: a half-written archive never lands in the cache
 
 
 def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -8,26 +8,18 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import mimetypes
+import os
 import threading
 from pathlib import Path
 
-# Types Python's table lacks or gets wrong for the site's files.
-EXTRA_TYPES = {
-    ".mjs": "text/javascript",
-    ".wasm": "application/wasm",
-    ".webmanifest": "application/manifest+json",
-    ".whl": "application/zip",
-    ".woff2": "font/woff2",
-    ".webp": "image/webp",
-}
-for _ext, _type in EXTRA_TYPES.items():
-    mimetypes.add_type(_type, _ext)
+from mplat.content_types import content_type
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **EXTRA_TYPES}
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        return content_type(os.fspath(path))  # production's table (infra publish-site uses the same)
 
     def translate_path(self, path: str) -> str:
         if not path.startswith(self.prefix):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-BRAND_GOLD = "#D4A843"
-BRAND_BLACK = "#000000"
+from .brand import BLACK, GOLD
+
 MANIFEST_FILE = "manifest.webmanifest"
 APPLE_TOUCH_ICON = "apple-touch-icon.png"  # iOS also looks for this name at the site root
 GATE_SCRIPT = Path(__file__).parent / "inline" / "notebook-gate.js"
@@ -61,9 +61,9 @@ def draw_mark(size: int, *, padding: float = 0.0, rounded: bool = False) -> Imag
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     if rounded:
-        draw.rounded_rectangle((0, 0, big - 1, big - 1), radius=big * 12 / 64, fill=BRAND_BLACK)
+        draw.rounded_rectangle((0, 0, big - 1, big - 1), radius=big * 12 / 64, fill=BLACK)
     else:
-        draw.rectangle((0, 0, big, big), fill=BRAND_BLACK)
+        draw.rectangle((0, 0, big, big), fill=BLACK)
     scale = big * (1 - 2 * padding) / 64
     offset = big * padding
 
@@ -72,14 +72,14 @@ def draw_mark(size: int, *, padding: float = 0.0, rounded: bool = False) -> Imag
 
     def stroke(x1: float, y1: float, x2: float, y2: float) -> None:
         width = 4 * scale
-        draw.line((pt(x1, y1), pt(x2, y2)), fill=BRAND_GOLD, width=round(width))
+        draw.line((pt(x1, y1), pt(x2, y2)), fill=GOLD, width=round(width))
         for x, y in ((x1, y1), (x2, y2)):  # round line caps
             cx, cy = pt(x, y)
-            draw.ellipse((cx - width / 2, cy - width / 2, cx + width / 2, cy + width / 2), fill=BRAND_GOLD)
+            draw.ellipse((cx - width / 2, cy - width / 2, cx + width / 2, cy + width / 2), fill=GOLD)
 
     cx, cy = pt(32, 36)
     r = 12 * scale
-    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=BRAND_GOLD)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=GOLD)
     for ray in (
         (32, 10, 32, 18),
         (12, 36, 6, 36),
@@ -103,8 +103,8 @@ def manifest(app: AppIdentity) -> dict:
         "scope": "./",
         "display": "standalone",
         "orientation": "any",
-        "theme_color": BRAND_GOLD,
-        "background_color": BRAND_BLACK,
+        "theme_color": GOLD,
+        "background_color": BLACK,
         "icons": [
             {
                 "src": icon.path,
@@ -139,7 +139,7 @@ def head_tags(root: str, app: AppIdentity) -> str:
         (
             "<!-- mplat: installable app -->",
             f'<link rel="manifest" href="{root}{MANIFEST_FILE}">',
-            f'<meta name="theme-color" content="{BRAND_GOLD}">',
+            f'<meta name="theme-color" content="{GOLD}">',
             f'<link rel="apple-touch-icon" sizes="180x180" href="{root}{APPLE_TOUCH_ICON}">',
             '<meta name="apple-mobile-web-app-capable" content="yes">',
             '<meta name="mobile-web-app-capable" content="yes">',

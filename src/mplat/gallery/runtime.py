@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,14 +24,15 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
 
-from .digests import digest_paths
+from mplat.files import atomic_path, digest_paths, link_or_copy, sha256_file, write_atomic
+
 from .errors import GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
 from .precompile import PRECOMPILE_FORMAT, STDLIB_ZIP, PrecompileRequest, precompile
 from .slim import POLICY as SLIM_POLICY
 from .slim import slim
 from .tools import tool_env
-from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, sha256_file, write_wheel
+from .wheels import WheelInfo, is_browser_compatible, read_wheel, repack_pure, write_wheel
 
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 # What marimo's worker loads at boot and at session start (see its worker: loadPyodide packages and
@@ -180,12 +179,10 @@ class WheelFetcher:
                 f"{name} exists only in the Pyodide distribution, and {url} is unreachable ({exc}). "
                 "Set the gallery option `pyodide_dist_url` to a reachable mirror of the Pyodide distribution"
             ) from exc
-        tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
-        tmp.write_bytes(data)
-        if sha256_file(tmp) != entry["sha256"]:
-            tmp.unlink()
-            raise PackageUnavailable(f"{url} does not match the sha256 in Pyodide's lockfile")
-        tmp.replace(target)
+        with atomic_path(target) as part:
+            part.write_bytes(data)
+            if sha256_file(part) != entry["sha256"]:
+                raise PackageUnavailable(f"{url} does not match the sha256 in Pyodide's lockfile")
         return target
 
 
@@ -295,9 +292,7 @@ def _write_record(record: Path, bundle: RuntimeBundle) -> None:
         "packages": [asdict(p) for p in bundle.packages],
     }
     record.parent.mkdir(parents=True, exist_ok=True)
-    part = record.with_name(f"{record.name}.{os.getpid()}.part")
-    part.write_text(json.dumps(saved))
-    part.replace(record)  # atomic: a concurrent build never reads half a record
+    write_atomic(record, json.dumps(saved))  # a concurrent build never reads half a record
 
 
 def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda _: None) -> RuntimeBundle:
@@ -453,10 +448,5 @@ def write_runtime(bundle: RuntimeBundle, runtime_dir: Path) -> None:
     for rel, src in bundle.files.items():
         dest = runtime_dir / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            dest.unlink()
-        try:
-            dest.hardlink_to(src)
-        except OSError:
-            shutil.copy2(src, dest)
+        link_or_copy(src, dest)
     (runtime_dir / "pyodide-lock.json").write_bytes(bundle.lockfile)

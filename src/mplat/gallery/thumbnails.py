@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
+from mplat.files import write_atomic
+
+from .brand import BLACK, GOLD
 from .model import Notebook
 
 if TYPE_CHECKING:
@@ -24,8 +27,6 @@ if TYPE_CHECKING:
 SIZE = (640, 400)  # card thumbnails: 16:10
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 THUMBNAIL_VERSION = "1"
-BRAND_BLACK = (0, 0, 0)
-BRAND_GOLD = (0xD4, 0xA8, 0x43)
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -50,10 +51,10 @@ class ThumbnailJob:
 
 def branded_card(title: str) -> bytes:
     """A black card with the title in gold, for builds without a browser."""
-    image = Image.new("RGB", SIZE, BRAND_BLACK)
+    image = Image.new("RGB", SIZE, BLACK)
     draw = ImageDraw.Draw(image)
-    draw.rectangle([8, 8, SIZE[0] - 9, SIZE[1] - 9], outline=BRAND_GOLD, width=4)
-    draw.ellipse([SIZE[0] - 130, 40, SIZE[0] - 50, 120], fill=BRAND_GOLD)
+    draw.rectangle([8, 8, SIZE[0] - 9, SIZE[1] - 9], outline=GOLD, width=4)
+    draw.ellipse([SIZE[0] - 130, 40, SIZE[0] - 50, 120], fill=GOLD)
     font = ImageFont.load_default(size=44)
     words, lines, line = title.split(), [], ""
     for word in words:
@@ -64,7 +65,7 @@ def branded_card(title: str) -> bytes:
             line = f"{line} {word}".strip()
     lines.append(line)
     for i, text in enumerate(lines[:4]):
-        draw.text((48, 170 + i * 56), text, fill=BRAND_GOLD, font=font)
+        draw.text((48, 170 + i * 56), text, fill=GOLD, font=font)
     return _webp(image)
 
 
@@ -131,9 +132,7 @@ def make_thumbnails(
             if browser_ran:
                 # The screenshot failed this time (e.g. a slow machine): use the card now, retry next build.
                 paths[slug] = paths[slug].with_name(f"retry-{slug}.webp")
-        tmp = paths[slug].with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(paths[slug])
+        write_atomic(paths[slug], data)  # builds sharing the cache may render the same card at once
     return paths, [job.notebook.slug for job in todo]
 
 

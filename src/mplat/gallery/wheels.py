@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -16,6 +15,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from mplat.files import sha256_file, write_atomic
 
 # The environment Pyodide 314 (Python 3.14, emscripten) reports to environment markers.
 PYODIDE_MARKER_ENV = {
@@ -48,14 +49,6 @@ class WheelInfo:
     @property
     def sha256(self) -> str:
         return sha256_file(self.path)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_browser_compatible(filename: str) -> bool:
@@ -129,9 +122,7 @@ def write_wheel(
             zf.writestr(info, data)
     dest_dir.mkdir(parents=True, exist_ok=True)
     out = dest_dir / f"{norm}-{version}-{tag}.whl"
-    part = out.with_name(f"{out.name}.{os.getpid()}.part")
-    part.write_bytes(buffer.getvalue())
-    part.replace(out)  # atomic: a build sharing this cache never reads a half-written wheel
+    write_atomic(out, buffer.getvalue())  # a build sharing this cache never reads a half-written wheel
     return out
 
 
@@ -170,7 +161,5 @@ def without_members(wheel: Path, dest_dir: Path, drop: Callable[[str], bool]) ->
                 data = "".join(line for line in lines if line.split(",", 1)[0] not in gone).encode()
             zout.writestr(info, data)
     dest_dir.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(f"{out.name}.{os.getpid()}.part")
-    part.write_bytes(buffer.getvalue())
-    part.replace(out)  # atomic: a build sharing this cache never reads a half-written wheel
+    write_atomic(out, buffer.getvalue())  # a build sharing this cache never reads a half-written wheel
     return out
