@@ -15,12 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from infra import naming
-from infra.compute_config import ComputeTier, compute_tier
 from infra.config import EnvConfig
+from infra.currency import EUR_PER_USD, PRICES_CHECKED, eur
 from infra.services import compute, efs, monitoring, network, schedule
+from infra.services.compute_settings import ComputeTier, compute_tier
 
-PRICES_CHECKED = "2025-06-30"
-EUR_PER_USD = 0.86
 HOURS_PER_MONTH = 730.0
 
 # USD list prices, eu-central-1. One place to update when AWS changes a price.
@@ -55,14 +54,6 @@ USAGE = {
     "site_gb": 0.1,
     "nat_gb": 5.0,
 }
-
-
-def eur(usd: float) -> float:
-    return usd * EUR_PER_USD
-
-
-def eur_to_usd(amount_eur: float) -> float:
-    return amount_eur / EUR_PER_USD
 
 
 @dataclass(frozen=True)
@@ -264,7 +255,7 @@ def compute_lines(config: EnvConfig, tier: ComputeTier, account_id: str) -> list
 
 def _default_office_hours(config: EnvConfig) -> float:
     """Office hours as configured (even when switched off), to show what switching them on would cost."""
-    from infra.compute_config import OfficeHours
+    from infra.services.compute_settings import OfficeHours
 
     section = config.raw.get("compute", {})
     return OfficeHours(

@@ -22,8 +22,6 @@ def client(service: str) -> Any:
 
 
 def reset() -> None:
-    """Forget cached clients and secrets (tests, or after changing credentials/endpoint in one process)."""
+    """Forget cached clients (tests, or after changing credentials/endpoint in one process); cached secrets
+    are forgotten by `secrets.reset()`."""
     client.cache_clear()
-    from chalicelib import secrets
-
-    secrets.store.cache_clear()

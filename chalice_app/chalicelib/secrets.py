@@ -76,3 +76,9 @@ def _fetch_from_secrets_manager(secret_id: str) -> str:
 def store() -> SecretStore:
     """The container-wide store (module-level on purpose: the cache must outlive one invocation)."""
     return SecretStore(fetch=_fetch_from_secrets_manager)
+
+
+def reset() -> None:
+    """Forget the cached secrets and the clients that read them (tests, or after a rotation in one process)."""
+    store.cache_clear()
+    aws.reset()

@@ -4,7 +4,7 @@ Resources, in creation order: ECR repository (images pushed by `scripts/push-ima
 (30-day retention), ECS cluster, Fargate task definition (1 vCPU / 2 GB, port 7860, EFS access point at
 `/app/scratch` with transit encryption, env vars naming the buckets, secrets from Secrets Manager, awslogs,
 health check on `/health`), target group, ALB, HTTPS listener (authenticate-oidc, then forward) and HTTP
-listener (redirect to HTTPS) — see `infra/compute_alb.py` —, the ECS service (deployment circuit breaker with
+listener (redirect to HTTPS) — see `infra/services/compute_alb.py` —, the ECS service (deployment circuit breaker with
 rollback, 100/200 % for zero-downtime deploys) and the DNS alias to the ALB.
 
 Image changes register a new task-definition revision and point the service at it: one update in plan.
@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from infra import compute_alb, naming
-from infra.compute_config import ComputeTier, compute_tier
+from infra import naming
 from infra.config import ConfigError
 from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.lookup import remember
-from infra.services import efs, network
+from infra.services import compute_alb, efs, network
+from infra.services.compute_settings import ComputeTier, compute_tier
 from infra.tags import MANAGED_BY, from_list, is_managed, standard_tags, to_list
 
 NAME = "compute"

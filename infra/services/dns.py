@@ -13,10 +13,10 @@ import contextlib
 import time
 from typing import Any
 
-from infra.compute_config import DnsSettings, compute_tier
 from infra.config import ConfigError
 from infra.engine import Action, Attribute, Context, Resource
 from infra.lookup import remember
+from infra.services.compute_settings import DnsSettings, compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "dns"

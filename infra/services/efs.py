@@ -13,11 +13,11 @@ import time
 from typing import Any
 
 from infra import naming
-from infra.compute_config import compute_tier
 from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.lookup import forget, remember
 from infra.policy import document, dumps, loads
 from infra.services import network
+from infra.services.compute_settings import compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "efs"

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from infra import compute_alb, naming
-from infra.compute_config import ComputeTier, compute_tier
+from infra import naming
+from infra.currency import eur_to_usd
 from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.policy import dumps, loads
-from infra.services import compute, efs
+from infra.services import compute, compute_alb, efs
+from infra.services.compute_settings import ComputeTier, compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "monitoring"
@@ -315,8 +316,6 @@ def _alarm_resource(ctx: Context, desired: dict[str, Any], fresh: Callable[[], d
 
 
 def desired_budget(ctx: Context, tier: ComputeTier) -> dict[str, Any]:
-    from infra.cost import eur_to_usd  # infra.cost imports this module for its inventory
-
     limit_usd = eur_to_usd(tier.monitoring.budget_eur)
     return {
         "BudgetName": budget_name(ctx.env),

@@ -17,9 +17,9 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from infra import naming
-from infra.compute_config import NetworkSettings, compute_tier
 from infra.engine import Action, Attribute, Context, Resource
 from infra.lookup import remember
+from infra.services.compute_settings import NetworkSettings, compute_tier
 from infra.tags import from_list, is_managed, standard_tags
 
 NAME = "network"

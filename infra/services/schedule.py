@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 
 from infra import naming
-from infra.compute_config import ComputeTier, OfficeHours, compute_tier
 from infra.engine import Action, Attribute, Context, Resource
 from infra.policy import dumps, trust
 from infra.services import compute
+from infra.services.compute_settings import ComputeTier, OfficeHours, compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "schedule"

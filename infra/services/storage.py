@@ -209,6 +209,15 @@ def private_bucket(
         )
         return found["OwnershipControls"]["Rules"][0]["ObjectOwnership"] if found else None
 
+    # In the order apply writes them: versioning before the lifecycle that expires old versions, the
+    # policy before the tags. An unversioned bucket is left as S3 creates it (versioning can only be
+    # suspended later); `policy=None` leaves the policy to the caller.
+    versioning = Attribute(
+        "versioning",
+        "Enabled",
+        lambda: s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled"),
+        lambda v: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": v}),
+    )
     attributes = [
         Attribute(
             "public-access-block",
@@ -235,7 +244,9 @@ def private_bucket(
                 },
             ),
         ),
+        *([versioning] if versioned else []),
         Attribute("lifecycle", lifecycle, read_lifecycle, write_lifecycle),
+        *([Attribute("policy", policy(), read_policy, write_policy)] if policy is not None else []),
         Attribute(
             "tags",
             standard_tags(ctx.config, component),
@@ -243,18 +254,6 @@ def private_bucket(
             lambda v: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": to_list(v)}),
         ),
     ]
-    if policy is not None:
-        attributes.insert(-1, Attribute("policy", policy(), read_policy, write_policy))
-    if versioned:  # an unversioned bucket is left as S3 creates it (versioning can only be suspended later)
-        attributes.insert(
-            3,
-            Attribute(
-                "versioning",
-                "Enabled",
-                lambda: s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled"),
-                lambda v: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": v}),
-            ),
-        )
     return Resource(service, f"s3-bucket {bucket}", lambda: bucket_exists(s3, bucket), create, attributes)
 
 

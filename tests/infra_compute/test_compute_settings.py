@@ -12,10 +12,10 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from infra import compute_alb, cost
-from infra.compute_config import compute_tier
+from infra import cost
 from infra.config import ConfigError, parse_config
-from infra.services import compute, monitoring, schedule
+from infra.services import compute, compute_alb, monitoring, schedule
+from infra.services.compute_settings import compute_tier
 
 from .conftest import REPO_ROOT
 

@@ -9,34 +9,16 @@ over a thousand objects of one day recounts that day once; `normalize` works per
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
-from chalicelib.logs import RunLog
-from chalicelib.settings import Settings
+from chalicelib.transforms import count, normalize
+from chalicelib.transforms.base import Context, Transform
 
-
-@dataclass(frozen=True)
-class Context:
-    settings: Settings
-    s3: Any
-    log: RunLog
-
-
-@dataclass(frozen=True)
-class Transform:
-    name: str
-    pattern: re.Pattern[str]
-    unit: Callable[[re.Match[str]], Hashable]
-    run: Callable[[Context, Any], dict[str, Any]]
+__all__ = ["Context", "Transform", "all_transforms", "backfill", "dispatch"]
 
 
 def all_transforms() -> tuple[Transform, ...]:
-    from chalicelib.transforms import count, normalize
-
     return (count.TRANSFORM, normalize.TRANSFORM)
 
 

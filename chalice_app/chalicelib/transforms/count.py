@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib import storage
-from chalicelib.transforms import Context, Transform
+from chalicelib.transforms.base import Context, Transform
 
 
 def run(ctx: Context, unit: tuple[str, str]) -> dict[str, Any]:

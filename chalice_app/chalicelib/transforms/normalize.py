@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib import sources, storage
 from chalicelib.sources.base import format_value
-from chalicelib.transforms import Context, Transform
+from chalicelib.transforms.base import Context, Transform
 
 
 def run(ctx: Context, key: str) -> dict[str, Any]:

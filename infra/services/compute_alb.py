@@ -16,10 +16,10 @@ from functools import partial
 from typing import Any
 
 from infra import naming
-from infra.compute_config import ComputeTier, compute_tier
 from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.lookup import remember
 from infra.services import dns, network
+from infra.services.compute_settings import ComputeTier, compute_tier
 from infra.tags import from_list, standard_tags, to_list
 
 SERVICE = "compute"
