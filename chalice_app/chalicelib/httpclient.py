@@ -2,6 +2,8 @@
 
 Retried: timeouts, connection errors, 5xx and 429 (waiting `Retry-After` when the server sends it).
 Not retried: any other 4xx (a wrong key will not get better) and oversized bodies.
+Only `https://` URLs are fetched (plain `http://` to 127.0.0.1 only in the `local` env, whose fake API has no
+TLS): credentials never travel in clear text, and `file:`, `ftp:` or `data:` URLs in a secret read nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from chalicelib.errors import FetchError, PayloadError
+from chalicelib.errors import ConfigError, FetchError, PayloadError
 from chalicelib.logs import RunLog
 from chalicelib.settings import HttpPolicy
 
@@ -46,6 +48,23 @@ def _safe_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+LOOPBACK = "127.0.0.1"
+
+
+def url_problem(url: str, *, allow_loopback_http: bool) -> str | None:
+    """Why `url` may not be fetched (None: it may). Says what is allowed, never echoes a query string."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname == LOOPBACK and allow_loopback_http:
+        return None
+    loopback = "; plain http is allowed only for 127.0.0.1 in the local env" if allow_loopback_http else ""
+    if parts.scheme == "http" and parts.hostname == LOOPBACK:
+        loopback = "; plain http to 127.0.0.1 is allowed only in the local env"
+    shown = f"{parts.scheme}:" if parts.scheme else "no scheme"
+    return f"must be an https:// URL with a host, got {shown}{loopback}"
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -90,6 +109,7 @@ class HttpClient:
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
     requests_made: int = field(default=0)  # every attempt of every call, for failure records
+    bytes_received: int = field(default=0)  # bodies of every successful call, held against max_total_bytes
 
     def get(
         self, url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None
@@ -98,12 +118,16 @@ class HttpClient:
             query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
             url = f"{url}{'&' if '?' in url else '?'}{query}"
         shown = _safe_url(url)
+        problem = url_problem(url, allow_loopback_http=self.policy.allow_loopback_http)
+        if problem:
+            raise ConfigError(f"refused to GET {shown}: the URL {problem}")
         for attempt in range(1, self.policy.max_attempts + 1):
             self.requests_made += 1
             try:
                 status, response_headers, body = self._once(url, dict(headers or {}))
                 if attempt > 1:
                     self.log.info("request succeeded after retries", url=shown, attempts=attempt)
+                self._count(len(body))
                 return Response(status, response_headers, body, attempt)
             except FetchError as err:  # a 4xx other than 429: report it with the attempts made so far
                 raise FetchError(str(err), attempts=attempt) from None
@@ -122,6 +146,17 @@ class HttpClient:
                 )
                 self.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _count(self, size: int) -> None:
+        """Hold the run's responses together under max_total_bytes (the Lambda's memory is sized for it)."""
+        self.bytes_received += size
+        total_cap = self.policy.max_total_bytes
+        if self.bytes_received > total_cap:
+            raise PayloadError(
+                f"the responses of this run exceed the {total_cap}-byte total cap (INGEST_MAX_TOTAL_BYTES) "
+                f"after {self.requests_made} request(s); the Lambda's memory is sized for that cap: fetch a "
+                "shorter period per run, or raise the cap together with lambda_memory_size"
+            )
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

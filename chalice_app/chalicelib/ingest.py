@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib import aws, secrets, sources, storage
-from chalicelib.httpclient import HttpClient
+from chalicelib.errors import ConfigError
+from chalicelib.httpclient import HttpClient, url_problem
 from chalicelib.logs import RunLog
 from chalicelib.settings import Settings
 
 # Secret fields that are configuration, not credentials: logged (without query string) for debugging.
 NOT_SENSITIVE_FIELDS = frozenset({"url"})
+URL_FIELDS = frozenset({"url"})  # secret fields holding the API's address: https only
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ def run_ingest(
         source = sources.get(source_name)
         secret = secrets.store().get(settings.secret_id(source_name), source.secret_fields)
         log.hide(*(value for name, value in secret.items() if name not in NOT_SENSITIVE_FIELDS))
+        _check_urls(source_name, settings, secret)
         body = source.fetch(http, secret)
         records = source.records(body)
         fetched_at = dt.datetime.now(dt.UTC)
@@ -77,6 +80,17 @@ def run_ingest(
         requests=result.requests,
     )
     return result
+
+
+def _check_urls(source_name: str, settings: Settings, secret: dict[str, str]) -> None:
+    """Refuse a secret whose URL is not https before anything is sent (the credentials go with the request)."""
+    for field_name in sorted(URL_FIELDS & set(secret)):
+        problem = url_problem(secret[field_name], allow_loopback_http=settings.http.allow_loopback_http)
+        if problem:
+            raise ConfigError(
+                f"source {source_name}: field {field_name!r} of secret {settings.secret_id(source_name)!r} "
+                f"{problem}; put the API's https:// address in the secret (docs/ingestion.md, step 1)"
+            )
 
 
 def _record_failure(

@@ -1,7 +1,8 @@
 """Structured JSON logs: one JSON object per line on stdout (CloudWatch keeps Lambda stdout).
 
-Secret values are registered with `RunLog.hide` as soon as they are loaded, and every line is scrubbed of them,
-so a secret that leaks into an exception message or a URL still never reaches the log.
+Secret values are registered with `RunLog.hide` as soon as they are loaded, and every string of a line (message,
+field names and values, nested ones too) is scrubbed of them *before* JSON encoding: encoding escapes `"`, `\\`
+and non-ASCII characters, so a secret containing them would no longer match once encoded.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ class RunLog:
             text = text.replace(value, REDACTED)
         return text
 
+    def scrubbed(self, value: Any) -> Any:
+        """`value` with every string in it scrubbed; anything not JSON-native becomes its (scrubbed) `str`."""
+        if isinstance(value, str):
+            return self.scrub(value)
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        if isinstance(value, dict):
+            return {self.scrub(str(k)): self.scrubbed(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.scrubbed(v) for v in value]
+        return self.scrub(str(value))
+
     def info(self, message: str, **fields: Any) -> None:
         self._write("INFO", message, fields)
 
@@ -49,5 +62,5 @@ class RunLog:
             **self.context,
             **fields,
         }
-        line = self.scrub(json.dumps(record, default=str, sort_keys=False))
+        line = json.dumps(self.scrubbed(record), sort_keys=False)
         print(line, file=self.stream or sys.stdout, flush=True)

@@ -24,7 +24,12 @@ class HttpPolicy:
     max_attempts: int = 4  # INGEST_MAX_ATTEMPTS: first try + retries on timeouts, 5xx and 429
     backoff_base_seconds: float = 0.5  # INGEST_BACKOFF_BASE_SECONDS: delay before retry n ~ U(0, base * 2**n)
     backoff_max_seconds: float = 20.0  # INGEST_BACKOFF_MAX_SECONDS: cap on one delay (also caps Retry-After)
-    max_response_bytes: int = 20 * 1024 * 1024  # INGEST_MAX_RESPONSE_BYTES: larger bodies are rejected
+    max_response_bytes: int = 4 * 1024 * 1024  # INGEST_MAX_RESPONSE_BYTES: larger bodies are rejected
+    # INGEST_MAX_TOTAL_BYTES: all responses of one run together (a paged source joins its pages in memory). The
+    # Lambda memory (`lambda_memory_size` in .chalice/config.json) is sized for a payload of this size:
+    # tests/ingest/test_memory.py measures the peak and fails when it no longer fits.
+    max_total_bytes: int = 4 * 1024 * 1024
+    allow_loopback_http: bool = False  # plain http to 127.0.0.1 (the `local` env's fake API); https otherwise
 
 
 _POLICY_VARS = {
@@ -33,7 +38,9 @@ _POLICY_VARS = {
     "INGEST_BACKOFF_BASE_SECONDS": ("backoff_base_seconds", float),
     "INGEST_BACKOFF_MAX_SECONDS": ("backoff_max_seconds", float),
     "INGEST_MAX_RESPONSE_BYTES": ("max_response_bytes", int),
+    "INGEST_MAX_TOTAL_BYTES": ("max_total_bytes", int),
 }
+LOCAL_ENV = "local"  # the moto-backed local stack: the only env whose sources may be plain http on 127.0.0.1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +75,7 @@ class Settings:
             raw_bucket=environ["RAW_BUCKET"],
             derived_bucket=environ["DERIVED_BUCKET"],
             secret_prefix=environ["SECRET_PREFIX"],
-            http=HttpPolicy(**overrides),  # type: ignore[arg-type]
+            http=HttpPolicy(**overrides, allow_loopback_http=environ["MPLAT_ENV"] == LOCAL_ENV),  # type: ignore[arg-type]
         )
 
     def secret_id(self, source: str) -> str:

@@ -6,6 +6,9 @@ A source module (`chalicelib/sources/<name>.py`) defines `SOURCE = Source(...)` 
 - `fetch(http, secret) -> bytes`: the payload to store (all pages joined), using the retrying `http` client;
 - `parse(payload) -> list of dicts`: the records, raising `PayloadError` when the payload is malformed;
 - `columns`: the typed record format; `normalize` writes these columns as a tidy CSV.
+
+Errors about a payload say *where* (page, record, line, column) and *what kind* of value was wrong, never the
+value itself: failure records and logs must not copy what an API sent (it may be personal or confidential).
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def format_value(value: Any) -> str:
 
 def typed_record(raw: Any, columns: Sequence[Column], *, where: str) -> Record:
     if not isinstance(raw, Mapping):
-        raise PayloadError(f"{where} is not an object/row: {str(raw)[:80]!r}")
+        raise PayloadError(f"{where} is not an object/row but a JSON {_kind(raw)}")
     typed: Record = {}
     for column in columns:
         value = raw.get(column.name)
@@ -85,15 +88,27 @@ def typed_record(raw: Any, columns: Sequence[Column], *, where: str) -> Record:
                 typed[column.name] = float(value)
             else:
                 typed[column.name] = parse_timestamp(str(value))
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError):
+            hint = " with a UTC offset" if column.type == "timestamp" else ""
             raise PayloadError(
-                f"{where}: column {column.name!r} is not a valid {column.type}: {err}"
+                f"{where}: column {column.name!r} is not a valid {column.type}{hint} "
+                f"(a {_kind(value)} of {len(str(value))} characters)"
             ) from None
     return typed
+
+
+def _kind(value: Any) -> str:
+    """The type of a payload value, in JSON words, for messages that must not show the value."""
+    names = {str: "string", bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def decode_json(body: bytes, where: str) -> Any:
     try:
         return json.loads(body)
-    except ValueError as err:  # UnicodeDecodeError is a ValueError too
-        raise PayloadError(f"{where} is not valid JSON: {err}") from None
+    except UnicodeDecodeError as err:
+        raise PayloadError(f"{where} is not valid JSON: not UTF-8 at byte {err.start}") from None
+    except json.JSONDecodeError as err:  # its message says where, not what
+        raise PayloadError(
+            f"{where} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        ) from None

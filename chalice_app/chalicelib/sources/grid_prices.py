@@ -36,7 +36,9 @@ def fetch(http: HttpClient, secret: Mapping[str, str]) -> bytes:
         if not cursor:
             break
         if not isinstance(cursor, str) or cursor in seen:
-            raise PayloadError(f"grid_prices page {page}: next_cursor {cursor!r} is invalid or repeats")
+            raise PayloadError(
+                f"grid_prices page {page}: next_cursor is not a string or repeats an earlier one"
+            )
         seen.add(cursor)
     else:
         raise PayloadError(f"grid_prices: more than {MAX_PAGES} pages; is the cursor advancing?")

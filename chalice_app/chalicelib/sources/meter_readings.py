@@ -27,7 +27,7 @@ def parse(payload: bytes) -> list[Record]:
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise PayloadError(f"meter_readings payload is not UTF-8 text: {err}") from None
+        raise PayloadError(f"meter_readings payload is not UTF-8 text (byte {err.start})") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = list(reader)
@@ -39,8 +39,10 @@ def parse(payload: bytes) -> list[Record]:
         raise PayloadError("meter_readings payload is empty (expected a header row)")
     header = [name.strip() for name in rows[0]]
     missing = [c.name for c in COLUMNS if c.name not in header]
-    if missing:
-        raise PayloadError(f"meter_readings CSV header {header} lacks column(s) {missing}")
+    if missing:  # names only what we expected: the header itself is the API's content
+        raise PayloadError(
+            f"meter_readings CSV header (line 1, {len(header)} fields) lacks column(s) {missing}"
+        )
     records: list[Record] = []
     for line, row in enumerate(rows[1:], start=2):
         if not row:
