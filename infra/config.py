@@ -119,6 +119,7 @@ class StorageSettings:
     derived_tmp_expire_days: int
     derived_ia_after_days: int
     break_glass_role: str
+    deploy_role: str  # the role `python -m infra apply` runs as: the only other one that may reconfigure raw
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,6 +194,7 @@ def parse_config(env: str, path: Path, raw: Mapping[str, Any]) -> EnvConfig:
         derived_tmp_expire_days=s.int("derived_tmp_expire_days", 7, minimum=1),
         derived_ia_after_days=s.int("derived_ia_after_days", 30, minimum=30),
         break_glass_role=s.str("break_glass_role", "mplat-break-glass"),
+        deploy_role=s.str("deploy_role", "mplat-deploy"),
     )
     s.done()
     # DEEP_ARCHIVE must come after the first archive tier, and S3 wants >= 90 days in GLACIER(_IR) first.

@@ -46,6 +46,19 @@ def deny_insecure_transport(bucket: str) -> Statement:
     }
 
 
+def deny_overwrite(sid: str, object_arns: list[str]) -> Statement:
+    """Refuse object writes without `If-None-Match: *` (S3 then refuses an existing key: write-once data).
+    `s3:ObjectCreationOperation` exempts the multipart steps that cannot carry the header (create, part);
+    the completion can and must. AWS's documented form of "enforce conditional writes"."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Action": "s3:PutObject",
+        "Resource": sorted(object_arns),
+        "Condition": {"Null": {"s3:if-none-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}},
+    }
+
+
 def loads(text: str | dict[str, Any]) -> dict[str, Any]:
     """IAM returns documents URL-decoded by boto3 already as dicts; S3 and others return JSON text."""
     return text if isinstance(text, dict) else json.loads(text)

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from infra import keys, naming
 from infra.aws import missing
 from infra.engine import Action, Attribute, Context, Kind, Resource
-from infra.policy import allow, document, dumps, loads, trust
+from infra.policy import allow, deny_overwrite, document, dumps, loads, trust
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "iam"
@@ -63,7 +63,7 @@ def _read_raw_write_derived(a: dict[str, str]) -> list[dict[str, Any]]:
 
 def _policy(ctx: Context, *statements: dict[str, Any]) -> dict[str, Any]:
     doc = document(ctx.config, *statements)
-    assert doc is not None, "identity policies have no conditional statements"
+    assert doc is not None, "every identity policy has unconditional Allow statements"
     return doc
 
 
@@ -80,6 +80,7 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
                 ctx,
                 # GetObject: a payload whose sha256 key already exists is not written again.
                 allow("WriteRawSources", ["s3:PutObject", "s3:GetObject"], raw_source_objects),
+                deny_overwrite("NeverOverwriteRaw", raw_source_objects),
                 allow("ListRaw", ["s3:ListBucket"], [a["raw"]]),
                 allow("RecordFailures", ["s3:PutObject"], [f"{a['derived']}/failures/*"]),
                 allow("ReadIngestSecrets", ["secretsmanager:GetSecretValue"], [f"{a['secrets']}/ingest/*"]),
@@ -125,15 +126,14 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
 
 
 def device_policy(ctx: Context, device: str) -> dict[str, Any]:
-    """Upload only (PutObject covers multipart parts) under the device's own prefix; nothing else."""
+    """Upload only under the device's own prefix, never over an existing name; nothing else. PutObject covers
+    every step of a multipart upload; the uploader resumes from local state, so it needs no listing, and an
+    abandoned upload is aborted by the raw bucket's lifecycle rule, so it needs no abort."""
     prefix = f"arn:aws:s3:::{naming.raw_bucket(ctx.env, ctx.account_id)}/onprem/{device}/*"
     return _policy(
         ctx,
-        allow(
-            "UploadOwnPrefixOnly",
-            ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            [prefix],
-        ),
+        allow("UploadOwnPrefixOnly", ["s3:PutObject"], [prefix]),
+        deny_overwrite("NeverOverwrite", [prefix]),
     )
 
 

@@ -1,8 +1,10 @@
 """storage: the raw bucket (everything ingested, kept for years, protected from deletion) and the derived
 bucket (recomputable outputs). Bucket notifications are deliberately not managed: Chalice owns them.
 
-Deletion protection of raw data is a bucket policy denying bucket/object deletion to every principal except
-the break-glass role (see docs/deploying.md for why a policy and not Object Lock).
+Protection of raw data is a bucket policy: bucket/object deletion is denied to every principal except the
+break-glass role, and changing the protection itself (policy, lifecycle, versioning) to every principal except
+the deploy role and the break-glass role (see docs/deploying.md for why a policy and not Object Lock). Writers
+cannot overwrite: their identity policies require `If-None-Match: *` (infra/services/iam.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from infra.tags import from_list, is_managed, standard_tags, to_list
 NAME = "storage"
 
 DELETE_ACTIONS = ["s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+# Each of these could undo the protection: a new policy without the deny, a lifecycle rule expiring current
+# versions, or suspended versioning (then an overwrite loses the old bytes).
+RECONFIGURE_ACTIONS = ["s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -66,6 +71,7 @@ def derived_lifecycle(ctx: Context) -> list[dict[str, Any]]:
 def raw_policy(ctx: Context) -> dict[str, Any] | None:
     bucket = naming.raw_bucket(ctx.env, ctx.account_id)
     break_glass = f"arn:aws:iam::{ctx.account_id}:role/{ctx.config.storage.break_glass_role}"
+    deploy = f"arn:aws:iam::{ctx.account_id}:role/{ctx.config.storage.deploy_role}"
     return document(
         ctx.config,
         deny_insecure_transport(bucket),
@@ -76,6 +82,14 @@ def raw_policy(ctx: Context) -> dict[str, Any] | None:
             "Action": DELETE_ACTIONS,
             "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             "Condition": {"ArnNotLike": {"aws:PrincipalArn": [break_glass]}},
+        },
+        {
+            "Sid": "DenyReconfigurationExceptDeployAndBreakGlass",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": RECONFIGURE_ACTIONS,
+            "Resource": f"arn:aws:s3:::{bucket}",
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": sorted([deploy, break_glass])}},
         },
     )
 

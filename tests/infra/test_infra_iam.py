@@ -60,6 +60,30 @@ def test_device_key_can_only_upload_under_its_own_prefix(local_stack, secretsman
     assert body == b"weather"
 
 
+NEVER_OVERWRITE = {"Null": {"s3:if-none-match": "true"}, "Bool": {"s3:ObjectCreationOperation": "true"}}
+
+
+def test_writers_of_raw_cannot_overwrite_and_devices_only_put(infra, iam):
+    """The documents themselves (moto ignores Conditions, NOTES section 4); the behaviour S3 gives the header is
+    tested where the writers send it (tests/ingest/test_onprem.py, ingestion's conditional put)."""
+    assert infra("apply", "--env", "dev", "--only", "storage,iam", "--yes").code == 0
+    raw = f"mplat-dev-storage-raw-{ACCOUNT}"
+    device = iam.get_user_policy(UserName="mplat-dev-iam-onprem-sample", PolicyName="least-privilege")
+    statements = {s["Sid"]: s for s in device["PolicyDocument"]["Statement"]}
+    assert set(statements) == {"UploadOwnPrefixOnly", "NeverOverwrite"}
+    upload = statements["UploadOwnPrefixOnly"]
+    assert _as_list(upload["Action"]) == ["s3:PutObject"]  # no multipart listing or abort
+    deny = statements["NeverOverwrite"]
+    assert (deny["Effect"], deny["Action"], deny["Condition"]) == ("Deny", "s3:PutObject", NEVER_OVERWRITE)
+    assert _as_list(deny["Resource"]) == [f"arn:aws:s3:::{raw}/onprem/sample/*"]
+
+    ingest = iam.get_role_policy(RoleName="mplat-dev-iam-ingest-lambda-role", PolicyName="least-privilege")
+    statements = {s["Sid"]: s for s in ingest["PolicyDocument"]["Statement"]}
+    deny = statements["NeverOverwriteRaw"]
+    assert (deny["Effect"], deny["Action"], deny["Condition"]) == ("Deny", "s3:PutObject", NEVER_OVERWRITE)
+    assert sorted(_as_list(deny["Resource"])) == sorted(_as_list(statements["WriteRawSources"]["Resource"]))
+
+
 def test_revoked_key_is_denied_everything_and_apply_does_not_reissue(
     local_stack, infra, secretsmanager, aws_env, iam
 ):

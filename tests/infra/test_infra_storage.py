@@ -82,6 +82,23 @@ def test_raw_policy_is_tls_only_and_denies_deletion_except_break_glass(infra, s3
         "ArnNotLike": {"aws:PrincipalArn": [f"arn:aws:iam::{ACCOUNT}:role/mplat-break-glass"]}
     }
 
+    # the protection cannot be undone by a new policy, a lifecycle rule or suspended versioning either
+    config = statements["DenyReconfigurationExceptDeployAndBreakGlass"]
+    assert (config["Effect"], config["Principal"], config["Resource"]) == ("Deny", "*", f"arn:aws:s3:::{RAW}")
+    assert sorted(config["Action"]) == [
+        "s3:PutBucketPolicy",
+        "s3:PutBucketVersioning",
+        "s3:PutLifecycleConfiguration",
+    ]
+    assert config["Condition"] == {
+        "ArnNotLike": {
+            "aws:PrincipalArn": [
+                f"arn:aws:iam::{ACCOUNT}:role/mplat-break-glass",
+                f"arn:aws:iam::{ACCOUNT}:role/mplat-deploy",
+            ]
+        }
+    }
+
     derived = json.loads(s3.get_bucket_policy(Bucket=DERIVED)["Policy"])["Statement"]
     assert [s["Sid"] for s in derived] == ["DenyInsecureTransport"]
 

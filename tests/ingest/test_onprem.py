@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto_control import set_iam_enforcement
 
-from mplat.ops.onprem import MIN_PART_SIZE, UploadRequest, upload
+from mplat.ops.onprem import MIN_PART_SIZE, UploadError, UploadRequest, upload
 
 from .conftest import RAW, copy_app
 
@@ -149,3 +149,28 @@ def test_upload_sample_data_puts_epw_files(stack, repo_root, shared_data):
     for key in keys:
         body = boto3.client("s3").get_object(Bucket=RAW, Key=key)["Body"].read()
         assert body == expected[key.rsplit("/", 1)[1]] and body.startswith(b"LOCATION,")
+
+
+@pytest.mark.parametrize("size", [100, MIN_PART_SIZE + 1], ids=["single-put", "multipart"])
+def test_an_existing_name_is_never_overwritten(stack, tmp_path, size):
+    """The uploader sends `If-None-Match: *` (on the put, and on the multipart completion): S3 refuses a name
+    that exists, so raw keeps the first bytes and the device is told what to do."""
+    s3 = boto3.client("s3")
+    source = tmp_path / "reading.csv"
+    request = UploadRequest(
+        path=source,
+        bucket=RAW,
+        device="sample",
+        name="r.csv",
+        state_dir=tmp_path / "state",
+        part_size=MIN_PART_SIZE,
+    )
+    source.write_bytes(b"a" * size)
+    upload(s3, request)
+    source.write_bytes(b"b" * size)
+    with pytest.raises(
+        UploadError, match=r"onprem/sample/r.csv already exists and raw data is never overwritten"
+    ):
+        upload(s3, request)
+    assert s3.get_object(Bucket=RAW, Key="onprem/sample/r.csv")["Body"].read() == b"a" * size
+    assert list((tmp_path / "state").glob("*.json")) == []  # a refused upload is not resumed forever

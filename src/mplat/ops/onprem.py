@@ -4,6 +4,8 @@
   is kept in a small state file; running the same command again after an interruption sends only the missing
   parts. Only `s3:PutObject` is needed (the device's IAM user may do nothing else), so resuming relies on the
   local state, not on listing parts.
+- Never overwrites: the single put and the multipart completion carry `If-None-Match: *`, so S3 refuses a name
+  that already exists (raw data is write-once; the device's policy refuses writes without that header).
 - Verified: every request carries the SHA-256 of its bytes (`ChecksumSHA256`), which S3 checks before accepting
   it; the whole file's SHA-256 is stored in the object's metadata (`sha256`) for readers.
 """
@@ -11,10 +13,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,16 +111,32 @@ def upload(s3: Any, request: UploadRequest, progress: Progress | None = None) ->
     report = progress or (lambda sent, total: None)
     if size <= request.part_size:
         body = request.path.read_bytes()
-        s3.put_object(
-            Bucket=request.bucket,
-            Key=key,
-            Body=body,
-            ChecksumSHA256=_b64_sha256(body),
-            Metadata={"sha256": sha256, "device": request.device},
-        )
+        with _refusing_overwrite(request.bucket, key):
+            s3.put_object(
+                Bucket=request.bucket,
+                Key=key,
+                Body=body,
+                ChecksumSHA256=_b64_sha256(body),
+                Metadata={"sha256": sha256, "device": request.device},
+                IfNoneMatch="*",
+            )
         report(size, size)
         return UploadResult(request.bucket, key, size, sha256, 1, 0)
     return _multipart(s3, request, key, size, sha256, report)
+
+
+@contextlib.contextmanager
+def _refusing_overwrite(bucket: str, key: str) -> Iterator[None]:
+    """Turn S3's answer to `If-None-Match: *` on an existing name into an error that says what to do."""
+    try:
+        yield
+    except ClientError as err:
+        if _error_code(err) in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+            raise UploadError(
+                f"s3://{bucket}/{key} already exists and raw data is never overwritten: if it is the same file "
+                "there is nothing to do; otherwise upload it under another name (--name)"
+            ) from None
+        raise
 
 
 def _multipart(
@@ -169,8 +188,17 @@ def _multipart(
         {"PartNumber": int(n), "ETag": p["ETag"], "ChecksumSHA256": p["ChecksumSHA256"]}
         for n, p in sorted(state["parts"].items(), key=lambda item: int(item[0]))
     ]
-    s3.complete_multipart_upload(
-        Bucket=request.bucket, Key=key, UploadId=state["upload_id"], MultipartUpload={"Parts": parts}
-    )
+    try:
+        with _refusing_overwrite(request.bucket, key):
+            s3.complete_multipart_upload(
+                Bucket=request.bucket,
+                Key=key,
+                UploadId=state["upload_id"],
+                MultipartUpload={"Parts": parts},
+                IfNoneMatch="*",
+            )
+    except UploadError:  # refused for good; the parts left behind are aborted by the bucket's lifecycle rule
+        state_file.clear()
+        raise
     state_file.clear()
     return UploadResult(request.bucket, key, size, sha256, total_parts, resumed)
