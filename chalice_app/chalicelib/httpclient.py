@@ -136,7 +136,7 @@ class HttpClient:
                     raise FetchError(
                         f"GET {shown} failed after {attempt} attempts: {retry.reason}", attempts=attempt
                     ) from None
-                delay = self._delay(attempt, retry.retry_after)
+                delay = self.retry_delay(attempt, retry.retry_after)
                 self.log.warning(
                     "request failed, retrying",
                     url=shown,
@@ -158,7 +158,7 @@ class HttpClient:
                 "shorter period per run, or raise the cap together with lambda_memory_size"
             )
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
+    def retry_delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.policy.backoff_max_seconds)
         ceiling = min(self.policy.backoff_max_seconds, self.policy.backoff_base_seconds * 2 ** (attempt - 1))

@@ -172,7 +172,7 @@ def https_actions(
     ]
 
 
-def _without_secret(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def without_secret(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keep = (
         "Issuer",
         "AuthorizationEndpoint",
@@ -198,7 +198,7 @@ def _without_secret(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(cleaned, key=lambda a: a["Order"] or 0)
 
 
-def _with_secret(actions: list[dict[str, Any]], secret: str | None) -> list[dict[str, Any]]:
+def with_secret(actions: list[dict[str, Any]], secret: str | None) -> list[dict[str, Any]]:
     """The actions to send: the client secret from Secrets Manager, or keep the one AWS stored."""
     sent = []
     for action in actions:
@@ -384,7 +384,7 @@ def http_listener_resource(ctx: Context) -> Resource:
         found = find_listener(ctx, 80)
         if not found:
             return None
-        actions = _without_secret(found["DefaultActions"])
+        actions = without_secret(found["DefaultActions"])
         for action in actions:  # AWS fills the defaults of the redirect; moto leaves them out
             if "RedirectConfig" in action:
                 action["RedirectConfig"] = {**redirect[0]["RedirectConfig"], **action["RedirectConfig"]}
@@ -449,18 +449,18 @@ def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
             Port=443,
             SslPolicy=SSL_POLICY,
             Certificates=[{"CertificateArn": dns.certificate_arn(ctx)}],
-            DefaultActions=_with_secret(current_actions(), secret["client_secret"]),
+            DefaultActions=with_secret(current_actions(), secret["client_secret"]),
             Tags=to_list(standard_tags(ctx.config, SERVICE)),
         )
 
     def read_actions() -> list[dict[str, Any]] | None:
         found = find_listener(ctx, 443)
-        return _without_secret(found["DefaultActions"]) if found else None
+        return without_secret(found["DefaultActions"]) if found else None
 
     def write_actions(_: Any) -> None:
         found = find_listener(ctx, 443)
         wanted = current_actions()
-        if found and canonical(_without_secret(found["DefaultActions"])) == canonical(wanted):
+        if found and canonical(without_secret(found["DefaultActions"])) == canonical(wanted):
             return
         old_ids = {
             a.get("AuthenticateOidcConfig", {}).get("ClientId")
@@ -469,7 +469,7 @@ def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
         new_id = wanted[0]["AuthenticateOidcConfig"]["ClientId"]
         # A new client id needs its own secret; otherwise keep the one the ALB already has.
         secret = okta_client(ctx, required=True)["client_secret"] if new_id not in old_ids else None  # type: ignore[index]
-        elb.modify_listener(ListenerArn=arn(), DefaultActions=_with_secret(wanted, secret))
+        elb.modify_listener(ListenerArn=arn(), DefaultActions=with_secret(wanted, secret))
 
     def read_certificate() -> str | None:
         found = find_listener(ctx, 443)
@@ -516,7 +516,7 @@ def rotate_oidc_secret_action(ctx: Context, tier: ComputeTier) -> Action:
         tg = _required(target_group_arn(ctx), "target group")
         actions = https_actions(ctx, tier, client["client_id"], tg)
         elb.modify_listener(
-            ListenerArn=listener, DefaultActions=_with_secret(actions, client["client_secret"])
+            ListenerArn=listener, DefaultActions=with_secret(actions, client["client_secret"])
         )
 
     return Action(SERVICE, "update", f"listener {alb_name(ctx.env)}:443", ("client-secret",), (push,))

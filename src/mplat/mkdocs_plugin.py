@@ -56,7 +56,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             config.extra_javascript.append(ANALYTICS_SCRIPT)
         return config
 
-    def _request(self, config: MkDocsConfig) -> GalleryRequest:
+    def gallery_request(self, config: MkDocsConfig) -> GalleryRequest:
         root = Path(config.config_file_path).parent
         opts = self.config
         return GalleryRequest(
@@ -91,7 +91,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         if not self.config.enabled:
             return
         try:
-            self.prepared = prepare(self._request(config), log=log.info)
+            self.prepared = prepare(self.gallery_request(config), log=log.info)
         except GalleryError as exc:
             raise PluginError(f"mplat-gallery: {exc}") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 import pandas as pd
@@ -125,8 +126,10 @@ def test_cached_simulation_equals_uncached_and_scales_with_size(amsterdam) -> No
     small = pv.simulate(amsterdam, pv.PVSystem(dc_kw=5, tilt=35, azimuth=180))
     again = pv.simulate(amsterdam, pv.PVSystem(dc_kw=5, tilt=35, azimuth=180))
     assert again.ac_kwh == small.ac_kwh
-    uncached = pv._plane(pv._sky(amsterdam), 35.0, 180.0, "open_rack", 0.2)  # noqa: SLF001 (cache check)
-    assert uncached.effective == pv._plane_cached(amsterdam, 35.0, 180.0, "open_rack", 0.2).effective  # noqa: SLF001
+    # The same weather as an unhashable object: simulate() cannot cache it and computes from scratch.
+    fields = ("location", "times", "ghi", "dni", "dhi", "temp_air", "wind_speed")
+    unhashable = types.SimpleNamespace(**{f: getattr(amsterdam, f) for f in fields})
+    assert pv.simulate(unhashable, pv.PVSystem(dc_kw=5, tilt=35, azimuth=180)).ac_kwh == small.ac_kwh
     double = pv.simulate(amsterdam, pv.PVSystem(dc_kw=10, tilt=35, azimuth=180))
     assert double.annual_ac_kwh == pytest.approx(2 * small.annual_ac_kwh, rel=1e-9)
     assert 850 < small.specific_yield < 1100  # kWh/kWp, typical for the Netherlands

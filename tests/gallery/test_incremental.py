@@ -2,40 +2,50 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from e2e.sitebuild import build_site
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from mplat.gallery.model import BuildReport
 
 NO_BROWSER = "      thumbnails_browser: ''\n"  # generated cards: this test counts work, not pixels
 
 
-def _counts(output: str) -> tuple[int, int, int]:
-    match = re.search(r"gallery: (\d+) notebooks, (\d+) exported, (\d+) thumbnails", output)
-    assert match, output
-    return int(match[1]), int(match[2]), int(match[3])
+def build_report(project: Path, monkeypatch: pytest.MonkeyPatch) -> BuildReport:
+    """`mkdocs build` in this process (as `make site` runs it), returning the gallery's report of the build."""
+    monkeypatch.chdir(project)
+    config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+    prepared = config.plugins["mplat-gallery"].prepared
+    assert prepared is not None
+    return prepared.report
 
 
-def test_noop_rebuild_exports_nothing_and_one_edit_exports_one(fixture_project: Callable[..., Path]) -> None:
+def test_noop_rebuild_exports_nothing_and_one_edit_exports_one(
+    fixture_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = fixture_project(["good_demo", "second_demo"], NO_BROWSER)
     site = project / "site"
-    first = build_site(project, site)
-    assert first.returncode == 0, first.stderr
-    assert _counts(first.stderr) == (2, 2, 2)
+    first = build_report(project, monkeypatch)
+    assert len(first.notebooks) == 2
+    assert sorted(first.exported) == sorted(first.thumbnails) == ["good-demo", "second-demo"]
+    assert not first.runtime_reused
 
-    assert "(resolved)" in first.stderr
-    again = build_site(project, site)
-    assert _counts(again.stderr) == (2, 0, 0)
-    assert "MB of wheels (unchanged, reused)" in again.stderr  # no runtime resolution either
+    again = build_report(project, monkeypatch)
+    assert (again.exported, again.thumbnails) == ([], [])
+    assert again.runtime_reused  # no runtime resolution either
 
     notebook = project / "nb" / "second_demo.py"
     notebook.write_text(notebook.read_text().replace("Double:", "Twice:"))
-    edited = build_site(project, site)
-    assert _counts(edited.stderr) == (2, 1, 1)
-    assert "second-demo: exporting" in edited.stderr and "good-demo: exporting" not in edited.stderr
+    edited = build_report(project, monkeypatch)
+    assert (edited.exported, edited.thumbnails) == (["second-demo"], ["second-demo"])
     assert "Twice" in (site / "apps" / "second-demo.html").read_text()
-    assert "(unchanged, reused)" in edited.stderr  # the edit imports nothing new
+    assert edited.runtime_reused  # the edit imports nothing new
 
     # A new import (here from the standard library): the runtime is resolved again.
     notebook.write_text(
@@ -43,9 +53,8 @@ def test_noop_rebuild_exports_nothing_and_one_edit_exports_one(fixture_project: 
             "    import marimo as mo\n", "    import json\n    import marimo as mo\n", 1
         )
     )
-    imported = build_site(project, site)
-    assert imported.returncode == 0, imported.stderr
-    assert "(resolved)" in imported.stderr
+    imported = build_report(project, monkeypatch)
+    assert not imported.runtime_reused
 
 
 def test_non_strict_build_skips_bad_notebook_with_warning_card(fixture_project: Callable[..., Path]) -> None:

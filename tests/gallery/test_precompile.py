@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from e2e.sitebuild import NPM, build_site
 from mkdocs.config import load_config
+from pyodide_lock.spec import PyodideLockSpec
 
 from gallery.conftest import write_project
-from mplat.gallery.precompile import _imports
+from mplat.gallery.precompile import trace_imports
 
 pytestmark = pytest.mark.xdist_group("precompile")  # one worker builds the module's site
 
@@ -93,6 +94,16 @@ def test_wheels_carry_unchecked_hash_bytecode_listed_in_their_record(compiled_si
     assert {"json/__init__.py", "json/__init__.pyc"} <= stdlib  # zipimport's layout: beside the source
 
 
+def test_the_lockfile_follows_pyodides_schema(compiled_site: tuple[Path, str]) -> None:
+    project, _ = compiled_site
+    lock = PyodideLockSpec.from_dict(
+        json.loads((project / "site" / "runtime" / "pyodide-lock.json").read_text())
+    )
+    stock = json.loads((NPM / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock.info.to_dict() == stock["info"]  # the interpreter the packages were chosen for
+    assert "marimo-base" in lock.packages and lock.packages["marimo-base"].install_dir == "site"
+
+
 def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_site: tuple[Path, str]) -> None:
     site = compiled_site[0] / "site"
     packages = sorted(_lock(site))
@@ -136,13 +147,13 @@ def test_the_trace_is_keyed_on_what_the_notebook_imports(tmp_path: Path) -> None
     """A new import traces again (a full build that does is the module's first test); text does not."""
     notebook = tmp_path / "nb.py"
     notebook.write_text("import marimo\nfrom os import path\nx = 1\n")
-    before = _imports(notebook)
+    before = trace_imports(notebook)
     notebook.write_text("import marimo\nfrom os import path\nx = 2  # edited\n")
-    assert _imports(notebook) == before
+    assert trace_imports(notebook) == before
     notebook.write_text("import marimo\nfrom os import path\nimport fractions\nx = 2\n")
-    assert _imports(notebook) != before
+    assert trace_imports(notebook) != before
     notebook.write_text("def broken(:\n")
-    assert isinstance(_imports(notebook), str), "a notebook that does not parse is keyed on its bytes"
+    assert isinstance(trace_imports(notebook), str), "a notebook that does not parse is keyed on its bytes"
 
 
 def test_mkdocs_serve_previews_without_bytecode(tmp_path: Path) -> None:
@@ -150,8 +161,8 @@ def test_mkdocs_serve_previews_without_bytecode(tmp_path: Path) -> None:
     config = load_config(str(project / "mkdocs.yml"))
     plugin = config.plugins["mplat-gallery"]
     plugin.on_startup(command="serve", dirty=False)
-    assert plugin._request(config).precompile_python is False, (
+    assert plugin.gallery_request(config).precompile_python is False, (
         "a save under `mkdocs serve` would wait for a trace"
     )
     plugin.on_startup(command="build", dirty=False)
-    assert plugin._request(config).precompile_python is True
+    assert plugin.gallery_request(config).precompile_python is True

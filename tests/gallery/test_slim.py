@@ -7,8 +7,9 @@ import json
 import zipfile
 from pathlib import Path
 
+from mplat.files import sha256_file
 from mplat.gallery.slim import UNREAD, slim
-from mplat.gallery.wheels import read_wheel, sha256_file, write_wheel
+from mplat.gallery.wheels import read_wheel, write_wheel
 
 PLOTLY_FILES = {
     "plotly/__init__.py": b"# plotly\n",

@@ -142,13 +142,12 @@ def test_okta_endpoints_for_custom_and_org_authorization_servers() -> None:
 def test_secret_is_sent_only_when_needed() -> None:
     actions = [{"Type": "authenticate-oidc", "Order": 1, "AuthenticateOidcConfig": {"ClientId": "c"}}]
     assert (
-        compute_alb._with_secret(actions, None)[0]["AuthenticateOidcConfig"]["UseExistingClientSecret"]
-        is True
+        compute_alb.with_secret(actions, None)[0]["AuthenticateOidcConfig"]["UseExistingClientSecret"] is True
     )
-    sent = compute_alb._with_secret(actions, "s3cr3t")[0]["AuthenticateOidcConfig"]
+    sent = compute_alb.with_secret(actions, "s3cr3t")[0]["AuthenticateOidcConfig"]
     assert sent["ClientSecret"] == "s3cr3t" and "UseExistingClientSecret" not in sent
     echoed = [{**actions[0], "AuthenticateOidcConfig": {"ClientId": "c", "ClientSecret": "s3cr3t"}}]
-    assert "ClientSecret" not in compute_alb._without_secret(echoed)[0]["AuthenticateOidcConfig"]
+    assert "ClientSecret" not in compute_alb.without_secret(echoed)[0]["AuthenticateOidcConfig"]
 
 
 def _validate(service: str, operation: str, params: dict[str, Any]) -> None:

@@ -59,9 +59,9 @@ def test_retry_after_and_backoff(lib):
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
     policy = HttpPolicy(backoff_base_seconds=1.0, backoff_max_seconds=5.0)
     top = HttpClient(policy, RunLog(), jitter=lambda: 1.0)
-    assert [top._delay(n, None) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]  # capped
-    assert top._delay(1, 60.0) == 5.0  # Retry-After honoured up to the cap
-    assert HttpClient(policy, RunLog(), jitter=lambda: 0.25)._delay(3, None) == 1.0  # full jitter
+    assert [top.retry_delay(n, None) for n in (1, 2, 3, 4, 5)] == [1.0, 2.0, 4.0, 5.0, 5.0]  # capped
+    assert top.retry_delay(1, 60.0) == 5.0  # Retry-After honoured up to the cap
+    assert HttpClient(policy, RunLog(), jitter=lambda: 0.25).retry_delay(3, None) == 1.0  # full jitter
 
 
 def test_settings_errors_name_the_variable(lib):

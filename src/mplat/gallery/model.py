@@ -59,4 +59,5 @@ class BuildReport:
     exported: list[str] = field(default_factory=list)  # slugs exported in this build (not from cache)
     thumbnails: list[str] = field(default_factory=list)  # slugs whose thumbnail was rendered in this build
     packages: list[RuntimePackage] = field(default_factory=list)
+    runtime_reused: bool = False  # the runtime came from the cache: nothing was resolved
     timings: BuildTimings = field(default_factory=BuildTimings)

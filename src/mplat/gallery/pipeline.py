@@ -174,6 +174,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         exported=list(exports.exported),
         thumbnails=rendered,
         packages=list(runtime.packages),
+        runtime_reused=reused,
         timings=BuildTimings(**timings),
     )
     return prepared

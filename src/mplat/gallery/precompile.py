@@ -134,7 +134,7 @@ def _traced_files(
     traces: dict[Path, dict[str, list[str]]] = {}
     todo: list[tuple[Path, Path]] = []
     for nb in request.notebooks:
-        key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, _imports(nb), data_digest, everything])
+        key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, trace_imports(nb), data_digest, everything])
         cached = cache / "traces" / f"{key}.json"
         if cached.is_file():
             traces[nb] = json.loads(cached.read_text())
@@ -179,7 +179,7 @@ def _traced_files(
     return wanted
 
 
-def _imports(notebook: Path) -> list[str] | str:
+def trace_imports(notebook: Path) -> list[str] | str:
     """What a trace of `notebook` depends on in the notebook itself: the modules its code imports (or, if it
     does not parse, its bytes; the build's check has reported that by then)."""
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 from packaging.version import Version
+from pyodide_lock.spec import InfoSpec, PackageSpec, PyodideLockSpec
 
 from mplat.files import atomic_path, digest_paths, link_or_copy, sha256_file, write_atomic
 
@@ -222,7 +223,7 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
 
 
-RUNTIME_CACHE_FORMAT = 1  # bump when the bundle's content changes for the same inputs
+RUNTIME_CACHE_FORMAT = 2  # bump when the bundle's content changes for the same inputs
 
 
 def runtime_key(request: RuntimeRequest) -> str:
@@ -420,26 +421,27 @@ def _unavailable(need: _Need, reason: str) -> GalleryError:
 
 
 def _bundle(core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelInfo]) -> RuntimeBundle:
+    """The runtime's files and its lockfile, built with `pyodide-lock` (Pyodide's own schema for the file:
+    a field it does not know, or a missing one, fails the build instead of the browser)."""
     files = dict(core)
-    entries: dict[str, dict] = {}
+    entries: dict[str, PackageSpec] = {}
     packages = []
     for name in sorted(resolved):
         info = resolved[name]
         sha = info.sha256
         rel = f"packages/{sha[:16]}/{info.path.name}"
         files[rel] = info.path
-        depends = sorted({canonicalize_name(r.name) for r in info.requires} & set(resolved))
-        entries[name] = {
-            "name": name, "version": info.version, "file_name": rel, "install_dir": "site", "sha256": sha,
-            "package_type": "package", "imports": list(info.top_level), "depends": depends,
-            "unvendored_tests": False,
-        }  # fmt: skip
+        depends: list[str] = sorted({canonicalize_name(r.name) for r in info.requires} & set(resolved))
+        entries[name] = PackageSpec(
+            name=name, version=info.version, file_name=rel, install_dir="site", sha256=sha,
+            package_type="package", imports=list(info.top_level), depends=depends, unvendored_tests=False,
+        )  # fmt: skip
         packages.append(
             RuntimePackage(
                 name, info.version, rel, sha, info.top_level, tuple(depends), info.path.stat().st_size
             )
         )
-    lock = {"info": stock_lock["info"], "packages": entries}
+    lock = PyodideLockSpec(info=InfoSpec.from_dict(stock_lock["info"]), packages=entries).to_dict()
     return RuntimeBundle(files, json.dumps(lock, indent=1, sort_keys=True).encode(), tuple(packages))
 
 
