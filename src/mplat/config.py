@@ -5,11 +5,15 @@ from __future__ import annotations
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
+from .gallery.messages import DEFAULT_LANGUAGE, LANGUAGES
+
 PYODIDE_CDN = "https://cdn.jsdelivr.net/pyodide/v314.0.0/full/"
 
 
 class GalleryConfig(base.Config):
     enabled = c.Type(bool, default=True)
+    # Language of every text of ours (src/mplat/gallery/messages.py); mkdocs-material's own follows it.
+    language = c.Choice(LANGUAGES, default=DEFAULT_LANGUAGE)
     # Folder of browser notebooks; each `*.py` becomes /gallery/<slug>/.
     notebooks_dir = c.Dir(exists=True, default="notebooks/demos")
     # Sample data published at apps/public/ (read in notebooks as mo.notebook_location() / "public").

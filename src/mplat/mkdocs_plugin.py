@@ -10,6 +10,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from . import __version__
@@ -17,6 +19,7 @@ from .config import GalleryConfig
 from .gallery import pages, pwa
 from .gallery.app_page import ANALYTICS_SCRIPT, AppPageOptions, analytics_script
 from .gallery.errors import GalleryError
+from .gallery.messages import messages_script, text
 from .gallery.offline import OfflineRequest, write_offline
 from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, thumbnail_urls, write_site
 
@@ -25,6 +28,8 @@ log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 # The plugin's own CSS/JS (gallery behaviour), published at assets/mplat/ and added to every page.
 STATIC_DIR = Path(__file__).parent / "gallery" / "static"
 STATIC_URL = "assets/mplat"
+# The message table for the scripts above (generated: it depends on the `language` option); listed first.
+MESSAGES_SCRIPT = f"{STATIC_URL}/messages.js"
 
 
 class GalleryPlugin(BasePlugin[GalleryConfig]):
@@ -43,9 +48,15 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         # Defining on_startup keeps this plugin instance alive across `mkdocs serve` rebuilds.
         self.command = command
 
+    # Before the search plugin's on_config, which reads its stemmer language from the theme's.
+    @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not self.config.enabled:
             return config
+        # mkdocs-material's own texts (search, navigation, <html lang>) follow our language option.
+        config.theme["language"] = self.config.language
+        if MESSAGES_SCRIPT not in config.extra_javascript:
+            config.extra_javascript.insert(0, MESSAGES_SCRIPT)  # the scripts below read it as they run
         for path in sorted(STATIC_DIR.iterdir()):
             url = f"{STATIC_URL}/{path.name}"
             if path.suffix == ".css" and url not in config.extra_css:
@@ -72,7 +83,11 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             project_version=__version__,
             strict=opts.strict,
             thumbnails_browser=opts.thumbnails_browser or None,
-            app_page=AppPageOptions(support_email=opts.support_email, analytics=bool(opts.analytics_domain)),
+            app_page=AppPageOptions(
+                support_email=opts.support_email,
+                analytics=bool(opts.analytics_domain),
+                language=opts.language,
+            ),
             # `mkdocs serve` is for quick previews: tracing an edited notebook would add 15-30 s to each save.
             precompile_python=opts.precompile_python and self.command != "serve",
             slim_wheels=opts.slim_wheels,
@@ -99,13 +114,25 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         if not self.config.enabled or self.prepared is None:
             return files
         prepared = self.prepared
-        gallery = pages.gallery_page(prepared.notebooks, thumbnail_urls(prepared), prepared.skipped)
+        language = self.config.language
+        gallery = pages.gallery_page(prepared.notebooks, thumbnail_urls(prepared), prepared.skipped, language)
         files.append(File.generated(config, "gallery/index.md", content=gallery))
         base_url = config.site_url or ""
         for nb in prepared.notebooks:
-            page = pages.notebook_page(nb, base_url)
+            page = pages.notebook_page(nb, base_url, language)
             files.append(File.generated(config, f"gallery/{nb.slug}/index.md", content=page))
         return files
+
+    def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation:
+        if not self.config.enabled:
+            return nav
+        # A site without a `nav:` gets a section named after the folder, "Gallery", in every language.
+        for item in nav.items:
+            if isinstance(item, Section) and item.title == "Gallery":
+                children = [c for c in item.children if isinstance(c, Page)]
+                if any(c.file.src_uri == "gallery/index.md" for c in children):
+                    item.title = text("gallery.title", self.config.language)
+        return nav
 
     # Lowest priority: runs after other plugins' on_post_build (search writes its index there), because the
     # offline manifest written at its end hashes the final bytes of every file in site/.
@@ -115,6 +142,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             return
         site_dir = Path(config.site_dir)
         shutil.copytree(STATIC_DIR, site_dir / STATIC_URL, dirs_exist_ok=True)
+        (site_dir / MESSAGES_SCRIPT).write_text(messages_script(self.config.language), encoding="utf-8")
         if self.config.analytics_domain:
             script = analytics_script(self.config.analytics_domain, self.config.analytics_endpoint)
             (site_dir / ANALYTICS_SCRIPT).write_text(script, encoding="utf-8")
@@ -133,7 +161,9 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         # Last step. `mkdocs serve` gets no service worker: live reload must keep working.
         if self.config.offline and self.command != "serve":
             try:
-                write_offline(OfflineRequest(site_dir, site_name=config.site_name))
+                write_offline(
+                    OfflineRequest(site_dir, site_name=config.site_name, language=self.config.language)
+                )
             except GalleryError as exc:
                 raise PluginError(f"mplat-gallery: {exc}") from exc
 

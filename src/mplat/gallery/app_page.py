@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from .messages import APP_PREFIXES, DEFAULT_LANGUAGE, Language, messages_script
+
 ANALYTICS_SCRIPT = "assets/mplat-analytics.js"  # site-relative; exists only when analytics is on
 
 
@@ -18,6 +20,7 @@ class AppPageOptions:
     support_email: str = ""
     analytics: bool = False
     load_timeout_s: int = 180  # no output by then: show the failure message instead of a spinner
+    language: Language = DEFAULT_LANGUAGE  # of our messages (load failure, Save-Data gate)
 
 
 def _resource(name: str) -> str:
@@ -43,6 +46,7 @@ def app_head(options: AppPageOptions) -> str:
     parts = [
         f'<link rel="stylesheet" href="./{BRAND_CSS_PATH}" data-mplat>',
         f"<script data-mplat>window.MPLAT_APP = {config};</script>",
+        f"<script data-mplat>{messages_script(options.language, APP_PREFIXES)}</script>",
         f"<script data-mplat>{_resource('watch.js')}</script>",
     ]
     if options.analytics:
@@ -50,9 +54,11 @@ def app_head(options: AppPageOptions) -> str:
     return "\n".join(parts)
 
 
-def brand_app_html(html_text: str, head: str) -> str:
-    """Dark theme (the brand is black) and the build's head additions, for one exported page."""
+def brand_app_html(html_text: str, head: str, language: Language = DEFAULT_LANGUAGE) -> str:
+    """Dark theme (the brand is black), the site's language and the build's head additions, for one
+    exported page."""
     html_text = html_text.replace('"theme": "light"}', '"theme": "dark"}', 1)
+    html_text = html_text.replace('<html lang="en">', f'<html lang="{language}">', 1)
     return html_text.replace("</head>", head + "\n</head>", 1)
 
 

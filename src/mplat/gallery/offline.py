@@ -23,6 +23,7 @@ from pathlib import Path
 from mplat.files import sha256_file, write_atomic
 
 from .errors import GalleryError
+from .messages import DEFAULT_LANGUAGE, Language, text
 
 WORKER_FILE = "sw.js"
 MANIFEST_FILE = "offline-manifest.json"  # the same manifest as in sw.js, for tools, tests and benchmarks
@@ -31,6 +32,7 @@ GALLERY_JSON = "gallery.json"
 HASH_CHARS = 32  # hex digits of SHA-256 kept (128 bits); the worker checks every download against them
 TEMPLATES = Path(__file__).parent / "offline_assets"
 _BUILD_PLACEHOLDER = "/*MPLAT_BUILD*/ null"
+_TEXT_PLACEHOLDER = '/*MPLAT_OFFLINE_TEXT*/ ""'
 
 # Files no page ever loads: not worth a byte of the user's storage.
 NOT_CACHED_NAMES = frozenset({WORKER_FILE, MANIFEST_FILE, "sitemap.xml", "sitemap.xml.gz"})
@@ -85,6 +87,7 @@ class NotebookLink:
 class OfflineRequest:
     site_dir: Path
     site_name: str = "Gallery"
+    language: Language = DEFAULT_LANGUAGE
 
 
 def read_notebooks(site_dir: Path) -> tuple[NotebookLink, ...]:
@@ -138,30 +141,54 @@ def build_manifest(site_dir: Path, notebooks: tuple[NotebookLink, ...]) -> Offli
     return OfflineManifest(digest.hexdigest()[:16], tuple(entries))
 
 
-def render_worker(manifest: OfflineManifest) -> str:
+def render_worker(manifest: OfflineManifest, language: Language = DEFAULT_LANGUAGE) -> str:
     template = (TEMPLATES / WORKER_FILE).read_text(encoding="utf-8")
-    if template.count(_BUILD_PLACEHOLDER) != 1:
-        raise GalleryError(f"{TEMPLATES / WORKER_FILE}: expected one `{_BUILD_PLACEHOLDER}` placeholder")
-    return template.replace(_BUILD_PLACEHOLDER, json.dumps(manifest.to_json(), separators=(",", ":")))
+    fills = {
+        _BUILD_PLACEHOLDER: json.dumps(manifest.to_json(), separators=(",", ":")),
+        _TEXT_PLACEHOLDER: json.dumps(text("offline_page.fallback", language), ensure_ascii=False),
+    }
+    for placeholder, value in fills.items():
+        if template.count(placeholder) != 1:
+            raise GalleryError(f"{TEMPLATES / WORKER_FILE}: expected one `{placeholder}` placeholder")
+        template = template.replace(placeholder, value)
+    return template
 
 
-def render_offline_page(site_name: str, notebooks: tuple[NotebookLink, ...]) -> str:
+def render_offline_page(
+    site_name: str, notebooks: tuple[NotebookLink, ...], language: Language = DEFAULT_LANGUAGE
+) -> str:
     """Links are relative to the site root: the worker serves this page with a `<base>` of its scope."""
     items = "\n".join(
         f'      <li data-slug="{html.escape(nb.slug)}"><a href="{html.escape(nb.page_url)}">'
         f'{html.escape(nb.title)}</a> <span class="status"></span></li>'
         for nb in notebooks
     )
-    template = (TEMPLATES / OFFLINE_PAGE).read_text(encoding="utf-8")
-    return template.replace("{{site_name}}", html.escape(site_name)).replace("{{notebooks}}", items)
+    status_text = {
+        "ready": text("offline.available", language),
+        "online": text("offline.needs_connection", language),
+    }
+    fills = {
+        "lang": language,
+        "title": html.escape(text("offline_page.title", language, site=site_name)),
+        "site_name": html.escape(site_name),
+        "heading": html.escape(text("offline_page.heading", language)),
+        "intro": text("offline_page.intro_html", language),
+        "hint": html.escape(text("offline_page.hint", language)),
+        "status_text": json.dumps(status_text, ensure_ascii=False).replace("<", "\\u003c"),
+        "notebooks": items,
+    }
+    page = (TEMPLATES / OFFLINE_PAGE).read_text(encoding="utf-8")
+    for name, value in fills.items():
+        page = page.replace("{{" + name + "}}", value)
+    return page
 
 
 def write_offline(request: OfflineRequest) -> OfflineManifest:
     """Write the offline page, the manifest and `sw.js` (last, so a worker only ever sees complete files)."""
     site_dir = request.site_dir
     notebooks = read_notebooks(site_dir)
-    write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks))
+    write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks, request.language))
     manifest = build_manifest(site_dir, notebooks)
     write_atomic(site_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), indent=0) + "\n")
-    write_atomic(site_dir / WORKER_FILE, render_worker(manifest))
+    write_atomic(site_dir / WORKER_FILE, render_worker(manifest, request.language))
     return manifest

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .messages import DEFAULT_LANGUAGE, Language, text
 from .model import Notebook
 
 DOWNLOADS_DIR = "downloads"  # notebook sources offered as "Download .py"
@@ -94,8 +95,12 @@ def embed_snippet(nb: Notebook, base_url: str) -> str:
     )
 
 
-def notebook_page(nb: Notebook, base_url: str = "") -> str:
+def notebook_page(nb: Notebook, base_url: str = "", language: Language = DEFAULT_LANGUAGE) -> str:
     """`gallery/<slug>/`: title and actions, then the notebook full-bleed."""
+
+    def t(key: str) -> str:
+        return html.escape(text(key, language))
+
     title = html.escape(nb.title)
     snippet = html.escape(embed_snippet(nb, base_url))
     return _front_matter(nb.title, nb.description, f"tags: {json.dumps(list(nb.tags))}\n") + (
@@ -104,15 +109,15 @@ def notebook_page(nb: Notebook, base_url: str = "") -> str:
         f'<p class="mplat-description">{html.escape(nb.description)}</p>\n'
         f'<p class="mplat-tags">{_tags(nb.tags)}</p>\n'
         f'<p class="mplat-actions">'
-        f'<a class="md-button md-button--primary" href="../../{nb.app_file}">Open full screen</a> '
-        f'<a class="md-button" href="../../{DOWNLOADS_DIR}/{nb.slug}.py" download="{nb.path.name}">Download .py</a> '
-        f'<button type="button" class="md-button mplat-embed-toggle" aria-expanded="false">Embed</button>'
+        f'<a class="md-button md-button--primary" href="../../{nb.app_file}">{t("notebook.open_full_screen")}</a> '
+        f'<a class="md-button" href="../../{DOWNLOADS_DIR}/{nb.slug}.py" download="{nb.path.name}">{t("notebook.download")}</a> '
+        f'<button type="button" class="md-button mplat-embed-toggle" aria-expanded="false">{t("notebook.embed")}</button>'
         f"</p>\n"
         f'<div class="mplat-embed" hidden>'
-        f'<label for="embed-{nb.slug}">Paste this into a web page to embed the demo:</label>'
+        f'<label for="embed-{nb.slug}">{t("notebook.embed_label")}</label>'
         f'<textarea id="embed-{nb.slug}" class="mplat-embed__code" readonly rows="3" '
         f'data-app-path="{nb.app_file}">{snippet}</textarea>'
-        f'<button type="button" class="md-button mplat-embed__copy">Copy embed code</button>'
+        f'<button type="button" class="md-button mplat-embed__copy">{t("notebook.embed_copy")}</button>'
         f"</div>\n"
         f"</div>\n\n"
         f'<div class="mplat-notebook" data-slug="{nb.slug}">\n'
@@ -137,13 +142,13 @@ def _card(nb: Notebook, thumbnail: str | None) -> str:
     )
 
 
-def _warning_card(skipped: SkippedNotebook) -> str:
+def _warning_card(skipped: SkippedNotebook, language: Language) -> str:
+    title = text("gallery.unavailable", language, slug=skipped.slug)
+    description = text("gallery.skipped", language, reason=skipped.reason)
     return (
         f'<li class="mplat-card mplat-card--warning" data-slug="{skipped.slug}" data-tags="">'
-        f'<span class="mplat-card__body"><span class="mplat-card__title">{html.escape(skipped.slug)} '
-        f"is unavailable</span>"
-        f'<span class="mplat-card__description">This notebook was skipped by the build: '
-        f"{html.escape(skipped.reason)}</span></span></li>"
+        f'<span class="mplat-card__body"><span class="mplat-card__title">{html.escape(title)}</span>'
+        f'<span class="mplat-card__description">{html.escape(description)}</span></span></li>'
     )
 
 
@@ -151,7 +156,11 @@ def gallery_page(
     notebooks: list[Notebook],
     thumbnails: dict[str, str | None] | None = None,
     skipped: list[SkippedNotebook] | None = None,
+    language: Language = DEFAULT_LANGUAGE,
 ) -> str:
+    def t(key: str) -> str:
+        return html.escape(text(key, language))
+
     thumbnails = thumbnails or {}
     tags = sorted({t for nb in notebooks for t in nb.tags}, key=str.lower)
     buttons = "".join(
@@ -160,13 +169,16 @@ def gallery_page(
         for t in tags
     )
     cards = "\n".join(
-        [_card(nb, thumbnails.get(nb.slug)) for nb in notebooks] + [_warning_card(s) for s in skipped or []]
+        [_card(nb, thumbnails.get(nb.slug)) for nb in notebooks]
+        + [_warning_card(s, language) for s in skipped or []]
     )
-    return _front_matter("Gallery", "Interactive clean-energy demos that run in your browser") + (
-        "# Gallery\n\n"
-        "Interactive calculators that run entirely in your browser.\n\n"
-        f'<div class="mplat-filter" role="group" aria-label="Filter by tag">'
-        f'<button type="button" class="mplat-filter__tag" data-tag="" aria-pressed="true">All</button>{buttons}'
+    title = text("gallery.title", language)
+    return _front_matter(title, text("gallery.description", language)) + (
+        f"# {t('gallery.title')}\n\n"
+        f"{t('gallery.intro')}\n\n"
+        f'<div class="mplat-filter" role="group" aria-label="{t("gallery.filter_label")}">'
+        f'<button type="button" class="mplat-filter__tag" data-tag="" aria-pressed="true">'
+        f"{t('gallery.filter_all')}</button>{buttons}"
         "</div>\n\n"
         f'<ul class="mplat-cards">\n{cards}\n</ul>\n'
     )

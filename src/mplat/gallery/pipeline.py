@@ -189,7 +189,9 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
         site_dir / APPS_DIR,
         runtime_url=f"../{RUNTIME_DIR}/",
         mathjax_source=request.mathjax_file,
-        transform_html=lambda slug, html: install_and_gate(slug, brand_app_html(html, head)),
+        transform_html=lambda slug, html: install_and_gate(
+            slug, brand_app_html(html, head, request.app_page.language)
+        ),
     )
     write_brand_stylesheet(site_dir / APPS_DIR)
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)

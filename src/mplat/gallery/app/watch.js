@@ -18,11 +18,15 @@
     box.className = "mplat-load-failed";
     box.setAttribute("role", "alert");
     var email = cfg.supportEmail;
+    var t = window.mplatText; // the message table, inlined in this page by the build (app_page.py)
+    var link = '<a href="mailto:' + email + '">' + email + "</a>";
     box.innerHTML =
-      "<div><h1>This demo could not be loaded</h1>" +
-      "<p>Something went wrong while starting the notebook. Reloading often helps.</p>" +
-      (email ? '<p>If it keeps happening, please contact <a href="mailto:' + email + '">' + email + "</a>.</p>" : "") +
-      '<button type="button">Reload</button></div>';
+      "<div><h1></h1><p></p>" +
+      (email ? "<p>" + t("app.failed_contact_html", { email: link }) + "</p>" : "") +
+      '<button type="button"></button></div>';
+    box.querySelector("h1").textContent = t("app.failed_title");
+    box.querySelector("p").textContent = t("app.failed_text");
+    box.querySelector("button").textContent = t("app.reload");
     box.querySelector("button").addEventListener("click", function () { location.reload(); });
     document.body.appendChild(box);
   }

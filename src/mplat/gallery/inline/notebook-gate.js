@@ -137,10 +137,12 @@
       "padding:.55rem 1.1rem;cursor:pointer;min-height:44px}" +
       "button:focus-visible{outline:3px solid #fff;outline-offset:2px}" +
       "</style>" +
-      '<div class="bar" role="region" aria-label="Interactive mode">' +
-      "<span>These results were computed when the site was built. Running the notebook live downloads " +
-      "Python into your browser (20+ MB).</span>" +
-      '<button type="button">Run interactive</button></div>';
+      '<div class="bar" role="region"><span></span><button type="button"></button></div>';
+    // The message table is inlined later in <head> (app_page.py): read at DOMContentLoaded, it is there.
+    var t = window.mplatText;
+    shadow.querySelector(".bar").setAttribute("aria-label", t("gate.label"));
+    shadow.querySelector("span").textContent = t("gate.explain");
+    shadow.querySelector("button").textContent = t("gate.run");
     shadow.querySelector("button").addEventListener("click", function () {
       release();
       host.remove();
@@ -155,6 +157,6 @@
     document.body.prepend(host);
   }
   if (released || snapshot) return;
-  if (document.body) showBar();
+  if (document.body && window.mplatText) showBar();
   else document.addEventListener("DOMContentLoaded", showBar);
 })();

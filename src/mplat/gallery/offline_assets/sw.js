@@ -11,6 +11,7 @@
 "use strict";
 
 const BUILD = /*MPLAT_BUILD*/ null; // {version, files: [[path, sha, size, group], ...]}
+const OFFLINE_TEXT = /*MPLAT_OFFLINE_TEXT*/ ""; // when even the offline page is not cached (messages.py)
 const SCOPE = self.registration.scope; // the site root, ending with "/"
 const CONTENT_CACHE = `mplat-content ${SCOPE}`; // response bodies keyed by content hash
 const META_CACHE = `mplat-meta ${SCOPE}`; // small JSON documents: pins, manifests, old clients
@@ -242,7 +243,7 @@ async function offlinePage() {
   const entry = CURRENT.byPath.get(OFFLINE_PAGE);
   const cached = entry && (await cachedResponse(entry.sha));
   if (!cached) {
-    return new Response("You are offline, and this page is not available offline.", {
+    return new Response(OFFLINE_TEXT, {
       status: 503,
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });

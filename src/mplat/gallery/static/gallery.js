@@ -32,7 +32,7 @@
     });
     panel.querySelector(".mplat-embed__copy").addEventListener("click", function (event) {
       var button = event.currentTarget;
-      var done = function () { button.textContent = "Copied"; };
+      var done = function () { button.textContent = window.mplatText("notebook.embed_copied"); };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(code.value).then(done, function () { code.select(); });
       } else {

@@ -15,6 +15,7 @@
   const KERNEL_WAIT_MS = 120 * 1000;
   let registration = null;
   let acceptedUpdate = false;
+  const t = window.mplatText; // the message table (assets/mplat/messages.js, loaded before this file)
 
   /* ---- talking to the worker ---- */
 
@@ -90,7 +91,7 @@
     bar.setAttribute("role", "status");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Update available — reload";
+    button.textContent = t("update.reload");
     button.addEventListener("click", () => {
       button.disabled = true;
       if (!registration.waiting) return location.reload(); // another tab already accepted it
@@ -132,7 +133,7 @@
         badge.className = "mplat-offline-badge";
         card.append(badge);
       }
-      badge.textContent = ready ? "Ready offline" : "Needs a connection";
+      badge.textContent = ready ? t("offline.ready_badge") : t("offline.needs_connection");
     }
   }
 
@@ -142,19 +143,19 @@
     const { usage = 0, quota = 0 } = await navigator.storage.estimate();
     const persisted = navigator.storage.persisted ? await navigator.storage.persisted() : false;
     line.textContent =
-      `Storage: ${formatBytes(usage)} used of ${formatBytes(quota)} available` +
-      (persisted ? " · kept by the browser" : " · the browser may clear it when space runs low");
+      t("offline.storage", { used: formatBytes(usage), quota: formatBytes(quota) }) +
+      t(persisted ? "offline.storage_kept" : "offline.storage_may_clear");
   }
 
   function buildPanel(cards) {
     const panel = document.createElement("div");
     panel.className = "mplat-offline";
     panel.innerHTML =
-      '<button type="button" class="mplat-offline__button md-button md-button--primary" disabled>' +
-      "Make available offline</button>" +
+      '<button type="button" class="mplat-offline__button md-button md-button--primary" disabled></button>' +
       '<progress class="mplat-offline__bar" max="1" value="0" hidden></progress>' +
       '<span class="mplat-offline__progress" aria-live="polite"></span>' +
       '<span class="mplat-offline__storage"></span>';
+    panel.querySelector(".mplat-offline__button").textContent = t("offline.make_available");
     cards.before(panel);
     return panel;
   }
@@ -163,14 +164,17 @@
     const bar = panel.querySelector(".mplat-offline__bar");
     bar.hidden = false;
     bar.value = total ? done / total : 1;
-    panel.querySelector(".mplat-offline__progress").textContent = `${formatBytes(done)} of ${formatBytes(total)}`;
+    panel.querySelector(".mplat-offline__progress").textContent = t("offline.progress", {
+      done: formatBytes(done),
+      total: formatBytes(total),
+    });
   }
 
   function showState(panel, status) {
     const button = panel.querySelector(".mplat-offline__button");
     const complete = status.missing.length === 0;
     panel.dataset.state = complete ? "ready" : "online";
-    button.textContent = complete ? "Available offline" : "Make available offline";
+    button.textContent = t(complete ? "offline.available" : "offline.make_available");
     button.disabled = complete;
     if (complete) showProgress(panel, status.totalBytes, status.totalBytes);
     showCardStatus(status);
@@ -180,7 +184,7 @@
     const button = panel.querySelector(".mplat-offline__button");
     const message = panel.querySelector(".mplat-offline__progress");
     button.disabled = true;
-    button.textContent = "Downloading…";
+    button.textContent = t("offline.downloading");
     // Ask before downloading: browsers grant persistence on a user gesture (or to installed apps).
     if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
     await ask(worker, { type: "pin-all" });
@@ -208,7 +212,7 @@
     const after = await ask(worker, { type: "status" });
     showState(panel, after);
     if (after.missing.length) {
-      message.textContent = `Download interrupted: ${after.missing.length} files missing (${failures} failed). Try again.`;
+      message.textContent = t("offline.interrupted", { missing: after.missing.length, failed: failures });
     }
     await showStorage(panel);
   }
@@ -220,9 +224,9 @@
     const button = panel.querySelector(".mplat-offline__button");
     button.addEventListener("click", () =>
       makeAvailableOffline(panel, worker).catch((error) => {
-        panel.querySelector(".mplat-offline__progress").textContent = `Offline download failed: ${error.message}`;
+        panel.querySelector(".mplat-offline__progress").textContent = t("offline.failed", { error: error.message });
         button.disabled = false;
-        button.textContent = "Make available offline";
+        button.textContent = t("offline.make_available");
       }),
     );
     showState(panel, await ask(worker, { type: "status" }));

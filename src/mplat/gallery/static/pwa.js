@@ -68,13 +68,12 @@
     const hint = document.createElement("aside");
     hint.className = "mplat-install-hint";
     hint.setAttribute("role", "region");
-    hint.setAttribute("aria-label", "Install this app");
+    hint.setAttribute("aria-label", window.mplatText("install.label"));
     hint.innerHTML =
-      '<p class="mplat-install-hint__text"><strong>Add these demos to your ' + device + "’s Home Screen:</strong> " +
-      "tap Share " + SHARE_ICON + ", then " +
-      "<em>Add to Home Screen</em>. They then open full screen and keep working offline — Safari deletes the " +
-      "offline copy of sites that are not on the Home Screen after 7 days without a visit.</p>" +
-      '<button type="button" class="mplat-install-hint__close">Dismiss</button>';
+      '<p class="mplat-install-hint__text">' +
+      window.mplatText("install.hint_html", { device: device, share: SHARE_ICON }) +
+      '</p><button type="button" class="mplat-install-hint__close"></button>';
+    hint.querySelector("button").textContent = window.mplatText("install.dismiss");
     hint.querySelector("button").addEventListener("click", () => {
       try { localStorage.setItem(HINT_DISMISSED_KEY, "1"); } catch (e) { /* private mode: hide for now */ }
       hint.remove();
