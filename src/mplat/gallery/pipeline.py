@@ -17,6 +17,7 @@ from pathlib import Path
 from . import pages
 from .app_page import BRAND_HASH, AppPageOptions, app_head, brand_app_html, write_brand_stylesheet
 from .check import check_notebooks
+from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
 from .discover import discover
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
@@ -184,15 +185,22 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     request = prepared.request
     head = app_head(request.app_page)
     install_and_gate = app_page_transform(request.app)  # install tags; Save-Data/slow-link gate
+    runtime_url = f"../{RUNTIME_DIR}/"
+    # Our boot controller (controller.py): each page gets its notebook's plan, before the gate that uses it.
+    worker = f"assets/{kernel_worker(prepared.exports.frontend_dir / 'assets').name}"
+    plans = {
+        nb.slug: boot_plan(prepared.runtime.lockfile, nb, worker, runtime_url) for nb in prepared.notebooks
+    }
     write_apps(
         prepared.exports,
         site_dir / APPS_DIR,
-        runtime_url=f"../{RUNTIME_DIR}/",
+        runtime_url=runtime_url,
         mathjax_source=request.mathjax_file,
-        transform_html=lambda slug, html: install_and_gate(
-            slug, brand_app_html(html, head, request.app_page.language)
+        transform_html=lambda slug, html: add_boot_script(
+            install_and_gate(slug, brand_app_html(html, head, request.app_page.language)), plans[slug]
         ),
     )
+    install_controller(site_dir / APPS_DIR)
     write_brand_stylesheet(site_dir / APPS_DIR)
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)
     if request.data_dir is not None and request.data_dir.is_dir():

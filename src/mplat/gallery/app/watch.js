@@ -69,6 +69,10 @@
   ["input", "change", "keydown", "pointerup"].forEach(function (type) {
     document.addEventListener(type, onInput, true);
   });
+  // The notebook gate (inline/notebook-gate.js) reports a Python that could not start.
+  window.addEventListener("mplat:kernel", function (event) {
+    if (event.detail && event.detail.state === "failed") showFailure("boot");
+  });
   window.addEventListener("unhandledrejection", function (event) {
     if (/pyodide|wasm|Failed to fetch dynamically imported module/i.test(String(event.reason))) showFailure("boot");
   });

@@ -52,7 +52,7 @@
   announce("gate", released ? "open" : "waiting");
 
   // data-mplat-kernel: loading → held → booting → started (Python is up) → ready (the notebook's first run is
-  // done: the page is interactive). Pre-computed outputs and sliders are on screen long before, so tests
+  // done: the page is interactive), or failed (Python did not start). Pre-computed outputs and sliders are on screen long before, so tests
   // and benchmarks wait for "ready".
   function watchKernel(worker) {
     worker.addEventListener("message", function (event) {
@@ -60,22 +60,45 @@
       var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
       if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
       if (message.id === "initialized") root.setAttribute("data-mplat-kernel", "started");
+      // Python could not start (neither mplat's controller nor marimo's): the page's watcher says so.
+      if (message.id === "initializedError") announce("kernel", "failed");
       var text = message.id === "kernelMessage" && message.payload && message.payload.message;
       if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) announce("kernel", "ready");
     });
   }
 
-  // Stands in for the kernel worker until release: queues messages, then forwards both ways.
-  function HeldWorker(url, options) {
+  // mplat's controller (apps/mplat-controller.js, controller.py): the build's boot plan for this notebook
+  // travels in the kernel worker's name, and the worker starts with the page rather than after marimo's
+  // page scripts. Without a plan, marimo's worker boots as marimo does.
+  var boot = window.MPLAT_BOOT;
+  function kernelOptions(options) {
+    if (!boot) return options;
+    var runtime = new URL(boot.runtime, location.href).href;
+    var plan = { indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json", packages: boot.packages, files: boot.files };
+    var copy = {};
+    for (var key in options || {}) copy[key] = options[key];
+    copy.name = String(copy.name || "marimo::controller") + boot.separator + JSON.stringify(plan);
+    copy.type = "module";
+    return copy;
+  }
+
+  // Stands in for the kernel worker: queues messages to it until started, and the worker's messages until
+  // marimo listens (a worker started early says "ready" before marimo's page is there to hear it).
+  function KernelWorker(url, options) {
     var target = new EventTarget();
     var self = this;
     var queue = [];
+    var inbox = [];
+    var listening = false;
     var real = null;
     var terminated = false;
-    this.onmessage = null;
     this.onerror = null;
     this.onmessageerror = null;
-    this.addEventListener = target.addEventListener.bind(target);
+    this.url = url;
+    this.addEventListener = function (type, listener, opts) {
+      target.addEventListener(type, listener, opts);
+      if (type === "message") listen();
+    };
     this.removeEventListener = target.removeEventListener.bind(target);
     this.dispatchEvent = target.dispatchEvent.bind(target);
     this.postMessage = function () {
@@ -86,6 +109,23 @@
       terminated = true;
       if (real) real.terminate();
     };
+    function deliver(type, copy) {
+      target.dispatchEvent(copy);
+      if (typeof self["on" + type] === "function") self["on" + type](copy);
+    }
+    // After the current task: marimo attaches its listener, then registers what it listens for.
+    function listen() {
+      if (listening) return;
+      listening = true;
+      setTimeout(function () {
+        inbox.forEach(function (item) { deliver(item[0], item[1]); });
+        inbox = [];
+      }, 0);
+    }
+    Object.defineProperty(this, "onmessage", {
+      get: function () { return self._onmessage || null; },
+      set: function (fn) { self._onmessage = fn; if (fn) listen(); },
+    });
     this.start = function () {
       if (terminated || real) return;
       real = new RealWorker(url, options);
@@ -94,25 +134,41 @@
           var copy = type === "error"
             ? new ErrorEvent("error", { message: event.message, filename: event.filename, lineno: event.lineno, colno: event.colno, error: event.error })
             : new MessageEvent(type, { data: event.data, ports: Array.prototype.slice.call(event.ports || []) });
-          target.dispatchEvent(copy);
-          if (typeof self["on" + type] === "function") self["on" + type](copy);
+          if (listening && !inbox.length) deliver(type, copy);
+          else inbox.push([type, copy]);
         });
       });
+      watchKernel(real);
       queue.forEach(function (args) { real.postMessage.apply(real, args); });
       queue = [];
     };
   }
 
+  var early = null; // the kernel worker started with the page, until marimo asks for it
   function GatedWorker(url, options) {
     if (!KERNEL_WORKER.test(String(url))) return new RealWorker(url, options);
-    var worker = released ? new RealWorker(url, options) : new HeldWorker(url, options);
-    if (!released) held.push(worker);
-    root.setAttribute("data-mplat-kernel", released ? "booting" : "held");
-    watchKernel(worker);
+    var href = new URL(String(url), location.href).href;
+    var worker;
+    if (early && early.url === href) {
+      worker = early;
+      early = null;
+    } else {
+      if (early) early.terminate(); // not the worker marimo asked for (never expected): do not leave it running
+      early = null;
+      worker = new KernelWorker(href, kernelOptions(options));
+      if (released) worker.start();
+      else held.push(worker);
+    }
+    if (root.getAttribute("data-mplat-kernel") === "loading") root.setAttribute("data-mplat-kernel", released ? "booting" : "held");
     return worker;
   }
   GatedWorker.prototype = RealWorker.prototype;
   window.Worker = GatedWorker;
+  if (released && boot && boot.worker) {
+    early = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }));
+    early.start();
+    root.setAttribute("data-mplat-kernel", "booting");
+  }
 
   function release() {
     if (released) return;

@@ -1,0 +1,166 @@
+"""Our boot controller for marimo's WebAssembly worker: one Pyodide load per notebook, started with the page.
+
+marimo 0.25.2 lets a page replace its worker's boot: when the page sets `window.__MARIMO_HAS_WASM_CONTROLLER__`
+before marimo mounts, marimo names its kernel worker `marimo::controller`, and the worker
+(`assets/worker-*.js`, function `el`) imports `/wasm/controller.js?version=…` and calls that module's
+`bootstrap` / `mountFilesystem` / `startSession` instead of its own controller's, falling back to its own
+when the import fails. The controller is `app/controller.js`, published as `apps/mplat-controller.js`.
+
+What the build does for it (docs/gallery.md, "Boot"):
+
+- **The import, made relative** (`rewrite_worker`). The worker's specifier is root-absolute, which would
+  miss the controller under a sub-path (`/demos/`) and, on a first visit, before the service worker
+  controls the page. The build rewrites it in marimo's worker asset to `../mplat-controller.js` (relative
+  to the worker: `apps/mplat-controller.js`), and adds one line that imports it as soon as the worker
+  starts. The pattern must be found exactly once: a marimo upgrade that changes it fails the build.
+- **A plan per notebook** (`boot_plan`): the packages one `loadPyodide` call loads — marimo's boot set plus
+  the notebook's own packages, without jedi, parso and docutils (editing features a read-only app never
+  uses; the controller installs them if something imports them later) — and the runtime files they are.
+- **The page** (`add_boot_script`): `window.MPLAT_BOOT` (the plan) before the notebook gate, which starts
+  marimo's kernel worker at once with the plan in its name, instead of after marimo's ~300 page scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from .errors import GalleryError
+from .model import Notebook
+
+CONTROLLER_FILE = "mplat-controller.js"  # in apps/, beside the pages (revalidated, not cached for good)
+# The worker's name is "marimo::controller" + SEPARATOR + the plan as JSON.
+SEPARATOR = " mplat-boot:"
+# What marimo's own controller loads before a session (its loadPyodide packages), plus pyodide-http, which
+# marimo imports when its kernel launches.
+MARIMO_BOOT = (
+    "micropip", "msgspec", "marimo-base", "markdown", "pymdown-extensions", "narwhals", "packaging",
+    "pyodide-http",
+)  # fmt: skip
+# Code completion and docstrings (editing features): loaded only when something imports them.
+DEFERRED = ("jedi", "parso", "docutils")
+# Pyodide's core files fetched with fetch() (pyodide.mjs and pyodide.asm.mjs are imported as modules).
+CORE_FETCHED = ("pyodide.asm.wasm", "python_stdlib.zip")
+
+# In marimo's worker asset: `import(`/wasm/controller.js?version=${e}`)`.
+_CONTROLLER_IMPORT = re.compile(r"import\(`/wasm/controller\.js\?version=\$\{\w+\}`\)")
+_RELATIVE_IMPORT = f"import(`../{CONTROLLER_FILE}`)"
+# Prepended to the worker: the controller starts loading with the worker, not when marimo's page sends its
+# bootstrap message. Same specifier as above: one module instance.
+_EARLY_IMPORT = f'self.name.includes("{SEPARATOR}") && {_RELATIVE_IMPORT}.catch(() => {{}});\n'
+
+
+def _template() -> str:
+    return files("mplat.gallery").joinpath("app", "controller.js").read_text(encoding="utf-8")
+
+
+def controller_source() -> str:
+    config = {"separator": SEPARATOR, "deferred": list(DEFERRED), "marimoBoot": list(MARIMO_BOOT)}
+    marker = "/*MPLAT_CONTROLLER_CONFIG*/ null"
+    source = _template()
+    if marker not in source:
+        raise GalleryError("app/controller.js has lost its /*MPLAT_CONTROLLER_CONFIG*/ marker")
+    return source.replace(marker, json.dumps(config), 1)
+
+
+def kernel_worker(assets_dir: Path) -> Path:
+    """marimo's kernel worker asset: the one `worker-*.js` that imports a controller."""
+    found = [p for p in sorted(assets_dir.glob("worker-*.js")) if "/wasm/controller.js" in p.read_text()]
+    if len(found) != 1:
+        raise GalleryError(
+            f"expected one marimo kernel worker (assets/worker-*.js importing /wasm/controller.js) in "
+            f"{assets_dir}, found {len(found)}; is the marimo version supported (controller.py)?"
+        )
+    return found[0]
+
+
+def rewrite_worker(source: str) -> str:
+    """marimo's worker asset with the controller import relative to it, and started with the worker."""
+    if source.startswith(_EARLY_IMPORT):
+        return source  # already rewritten (a worker asset shared with an earlier build)
+    rewritten, count = _CONTROLLER_IMPORT.subn(_RELATIVE_IMPORT, source)
+    if count != 1:
+        raise GalleryError(
+            f"marimo's worker asset imports its controller {count} times in the expected form "
+            "(import(`/wasm/controller.js?version=${…}`)), not once: this marimo version's controller hook "
+            "differs from the one mplat's controller was written for (controller.py)"
+        )
+    return _EARLY_IMPORT + rewritten
+
+
+def install_controller(apps_dir: Path) -> str:
+    """Write apps/mplat-controller.js and rewrite marimo's worker to use it; returns the worker's path
+    relative to apps/ (the gate starts it)."""
+    worker = kernel_worker(apps_dir / "assets")
+    text = rewrite_worker(worker.read_text(encoding="utf-8"))
+    worker.unlink()  # a hard link into the export cache: never change the cached copy
+    worker.write_text(text, encoding="utf-8")
+    (apps_dir / CONTROLLER_FILE).write_text(controller_source(), encoding="utf-8")
+    return worker.relative_to(apps_dir).as_posix()
+
+
+def _closure(lock: dict, roots: Iterable[str]) -> list[str]:
+    """`roots` and what they depend on, without following an edge from a non-deferred package into a
+    deferred one (marimo-base → jedi); the controller drops the same edges from the lockfile."""
+    seen: set[str] = set()
+    todo = [r for r in roots if r in lock]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for dep in lock[name].get("depends", []):
+            if dep in lock and (dep not in DEFERRED or name in DEFERRED):
+                todo.append(dep)
+    return sorted(seen)
+
+
+def notebook_packages(lock: dict, notebook: Notebook) -> list[str]:
+    """The lockfile's packages a notebook asks for: by its imports and its PEP 723 dependencies."""
+    by_import = {imp: name for name, entry in lock.items() for imp in entry.get("imports", [])}
+    names = {by_import[m] for m in notebook.imports if m in by_import}
+    for spec in notebook.dependencies:
+        try:
+            name = canonicalize_name(Requirement(spec).name)
+        except InvalidRequirement:
+            continue  # reported by the runtime stage
+        if name in lock:
+            names.add(name)
+    return sorted(names)
+
+
+def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str) -> dict:
+    """What the notebook's page gives the controller: its packages and the runtime files to fetch at once
+    (paths relative to the runtime folder); URLs relative to the page."""
+    lock = json.loads(lockfile)["packages"]
+    packages = _closure(lock, [*MARIMO_BOOT, *notebook_packages(lock, notebook)])
+    return {
+        "separator": SEPARATOR,
+        "worker": worker,
+        "runtime": runtime_url,
+        "packages": packages,
+        "files": [*CORE_FETCHED, *(lock[name]["file_name"] for name in packages)],
+    }
+
+
+def boot_script(plan: dict) -> str:
+    """The page's part, before the notebook gate: marimo's controller hook on, and the plan."""
+    data = json.dumps(plan, separators=(",", ":")).replace("</", "<\\/")
+    return (
+        "<script data-mplat-boot>window.__MARIMO_HAS_WASM_CONTROLLER__ = true; "
+        f"window.MPLAT_BOOT = {data};</script>\n"
+    )
+
+
+def add_boot_script(html: str, plan: dict) -> str:
+    """Insert the boot script right before the notebook gate (which reads it)."""
+    marker = "<script data-mplat-gate>"
+    if html.count(marker) != 1:
+        raise GalleryError("the notebook page has no notebook gate to start the controller's worker")
+    return html.replace(marker, boot_script(plan) + marker, 1)
