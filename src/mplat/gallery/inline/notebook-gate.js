@@ -170,6 +170,19 @@
     root.setAttribute("data-mplat-kernel", "booting");
   }
 
+  // Presses and keys tell the offline service worker (sw.js) to hold its background download of this
+  // notebook's files for a moment: the reader's interaction goes first.
+  var lastReport = 0;
+  function reportInput() {
+    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!sw || Date.now() - lastReport < 500) return;
+    lastReport = Date.now();
+    sw.postMessage({ type: "input" });
+  }
+  ["pointerdown", "keydown", "input"].forEach(function (type) {
+    window.addEventListener(type, reportInput, { capture: true, passive: true });
+  });
+
   function release() {
     if (released) return;
     released = true;

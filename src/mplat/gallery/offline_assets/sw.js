@@ -20,6 +20,20 @@ const SHELL = "shell";
 const COMMON = "common";
 const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
+// A notebook's background download (cacheNotebook) yields to the reader: one file at a time, at low
+// priority, and none started until QUIET_MS after the notebook became interactive or its page last saw
+// input (its gate reports presses and keys): the first slider press never waits behind it.
+const BACKGROUND_AT_ONCE = 1;
+const QUIET_MS = 3000;
+let lastActivity = 0;
+function noteActivity() {
+  lastActivity = Date.now();
+}
+async function quiet() {
+  for (let wait = QUIET_MS; wait > 0; wait = lastActivity + QUIET_MS - Date.now()) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
 const ISOLATION_HEADERS = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
@@ -80,8 +94,8 @@ async function sha256Hex(buffer) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function download(entry) {
-  const response = await fetch(urlOf(entry.path), { cache: "no-cache", credentials: "same-origin" });
+async function download(entry, priority = "auto") {
+  const response = await fetch(urlOf(entry.path), { cache: "no-cache", credentials: "same-origin", priority });
   if (!response.ok) throw new Error(`${entry.path}: HTTP ${response.status}`);
   const body = await response.arrayBuffer();
   const type = response.headers.get("Content-Type") || "application/octet-stream";
@@ -92,10 +106,10 @@ async function download(entry) {
 
 const inFlight = new Map(); // sha → Promise<Response> (never consumed: callers get clones)
 
-function store(entry) {
+function store(entry, priority) {
   if (!inFlight.has(entry.sha)) {
     const task = (async () => {
-      const response = await download(entry);
+      const response = await download(entry, priority);
       await (await caches.open(CONTENT_CACHE)).put(contentKey(entry.sha), response.clone());
       return response;
     })();
@@ -125,12 +139,14 @@ async function inParallel(items, limit, work) {
   return errors;
 }
 
-/* Store every entry whose content is not cached yet; rejects if any failed (after trying all). */
-async function cacheEntries(entries) {
+/* Store every entry whose content is not cached yet; rejects if any failed (after trying all).
+   In the background (a notebook's files while the reader uses it), one at a time, each after a quiet spell. */
+async function cacheEntries(entries, background = false) {
   const have = await cachedHashes();
   const todo = new Map();
   for (const entry of entries) if (!have.has(entry.sha)) todo.set(entry.sha, entry);
-  const errors = await inParallel(todo.values(), DOWNLOADS_AT_ONCE, store);
+  const work = background ? async (entry) => (await quiet(), store(entry, "low")) : store;
+  const errors = await inParallel(todo.values(), background ? BACKGROUND_AT_ONCE : DOWNLOADS_AT_ONCE, work);
   if (errors.length) throw new Error(`${errors.length} files could not be cached; first: ${errors[0].message}`);
 }
 
@@ -271,7 +287,8 @@ async function rememberNotebook(slug) {
 /* Download what the notebook's page did not load itself (lazy chunks, files fetched before this worker
    controlled the page). Its page asks once the notebook is interactive: the boot needs the CPU. */
 async function cacheNotebook(slug) {
-  if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }));
+  noteActivity(); // the notebook just became interactive: the reader's first press comes now
+  if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }), true);
 }
 
 async function respond(event, url) {
@@ -347,7 +364,9 @@ self.addEventListener("message", (event) => {
   event.waitUntil(
     (async () => {
       try {
-        if (message.type === "skip-waiting") {
+        if (message.type === "input") {
+          noteActivity();
+        } else if (message.type === "skip-waiting") {
           await self.skipWaiting();
         } else if (message.type === "pin-all") {
           await writeJSON("pins", { ...(await readPins()), all: true });
