@@ -1,22 +1,25 @@
-"""Notebook boot benchmarks (issue 6): first content and time to interactive.
+"""Notebook boot benchmarks (issues 6, 17): first content and time to interactive.
 
 One demo notebook (the solar calculator), built by the real pipeline with pre-computed outputs, opened in
-headless Chromium: cold (fresh profile) and warm (the same profile again: service worker + HTTP cache), on
-localhost and through a throttled server (9 Mbit/s shared, 150 ms RTT: bench/throttle.py). Baselines in the
-same run and from the same runtime files: the same notebook as a plain `marimo export html-wasm` page, a
-bare Pyodide boot (`loadPyodide()` only) and marimo's session in a bare worker (no marimo frontend). The
-levers `precompile_python` and `slim_wheels` are measured on the plain export: on the site's runtime, and
-on the same runtime built with the lever off. Then where the time goes (marimo's worker messages).
+headless Chromium: cold (fresh profile), then `BENCH_BOOT_REPS` warm loads (default 5, the same profile,
+`BENCH_BOOT_GAP_S` apart), each reported as median [min–max]; on localhost and through a throttled server
+(9 Mbit/s shared, 150 ms RTT, compressed as CloudFront compresses: bench/throttle.py), plus one cold load of
+this site's page uncompressed. Baselines in the same run and from the same runtime files: the same notebook
+as a plain `marimo export html-wasm` page, a bare Pyodide boot (`loadPyodide()` only) and marimo's session
+in a bare worker (no marimo frontend). Then the same warm loads in WebKitGTK (Safari's engine) for this
+site, the plain export and bare Pyodide, and where the time goes (marimo's worker messages).
 
 Times are from navigation start. "First content": the animation frame that first shows a non-empty notebook
 output (the notebook page's snapshot of the build-time outputs, or marimo's own output area), watched from
-the start of parsing.
-"Interactive": marimo's first `completed-run` after Python booted (sliders answer from then on).
+the start of parsing. "Interactive": marimo's first `completed-run` after Python booted (sliders answer from
+then on). "MB": bytes the server sent until interactive (compressed where compressed), and in brackets what
+the service worker's background download added afterwards.
+
+`BENCH_BOOT_WEBKIT=0` leaves out the WebKit rows (they need WebKitWebDriver and Xvfb: `make browsers`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -36,6 +39,20 @@ SLUG = "solar-calculator"
 CHROMIUM = "/usr/bin/chromium"
 THROTTLED_BITS_PER_S, THROTTLED_RTT_S = 9e6, 0.150
 BOOT_TIMEOUT_MS = int(os.environ.get("BENCH_BOOT_TIMEOUT_MS", "400000"))
+REPS = int(os.environ.get("BENCH_BOOT_REPS", "5"))  # warm loads per page
+GAP_S = float(os.environ.get("BENCH_BOOT_GAP_S", "5"))  # between warm loads, as a reader would
+WEBKIT = os.environ.get("BENCH_BOOT_WEBKIT", "1") != "0"
+WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
+OURS = "mplat (controller, pre-computed outputs)"
+PLAIN = "plain marimo export"
+SESSION = "marimo session in a bare worker (no marimo frontend)"
+BARE = "bare Pyodide"
+PAGES = {
+    OURS: f"gallery/{SLUG}/",
+    PLAIN: f"apps/plain-{SLUG}.html",
+    SESSION: "bench/marimo-session.html",
+    BARE: "bench/bare-pyodide.html",
+}
 
 # Runs in every frame before page scripts: records (epoch ms) the first notebook output on screen and
 # marimo's worker messages, into the top window's __boot.
@@ -126,11 +143,62 @@ worker.onmessage = (e) => { window.__boot[e.data] = now(); };
 class Load:
     variant: str
     network: str
-    cache: str
+    cache: str  # "cold" or "warm"
     first_content: float | None  # seconds from navigation start
     interactive: float | None
     phases: dict[str, float]
-    megabytes: float
+    megabytes: float  # sent by the server until interactive
+    background_mb: float = 0.0  # sent afterwards (the service worker's background download)
+
+
+class Traffic:
+    """Bytes a server sent (headers and bodies, compressed where compressed) and when it was last busy."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.in_flight = 0
+        self.last = time.monotonic()
+
+    def handler(self, base: type) -> type:
+        traffic = self
+
+        class _Counted:
+            def __init__(self, raw: object) -> None:
+                self.raw = raw
+
+            def write(self, data: bytes) -> int:
+                traffic.sent += len(data)
+                traffic.last = time.monotonic()
+                return self.raw.write(data)  # type: ignore[attr-defined,no-any-return]
+
+            def flush(self) -> None:
+                self.raw.flush()  # type: ignore[attr-defined]
+
+            def close(self) -> None:
+                self.raw.close()  # type: ignore[attr-defined]
+
+        class Counting(base):  # type: ignore[valid-type,misc]
+            def setup(self) -> None:
+                super().setup()
+                self.wfile = _Counted(self.wfile)  # type: ignore[has-type]
+
+            def handle_one_request(self) -> None:
+                traffic.in_flight += 1
+                try:
+                    super().handle_one_request()
+                finally:
+                    traffic.in_flight -= 1
+                    traffic.last = time.monotonic()
+
+        return Counting
+
+    def wait_idle(self, quiet_s: float = 4.0, timeout_s: float = 600.0) -> None:
+        """Until nothing was sent for `quiet_s` (a service worker's background download done)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.in_flight == 0 and time.monotonic() - self.last >= quiet_s:
+                return
+            time.sleep(0.2)
 
 
 def _env() -> dict[str, str]:
@@ -157,7 +225,7 @@ def _project(root: Path) -> Path:
     (root / "mkdocs.yml").write_text(config)
     wheels = REPO / ".cache" / "plugin" / "mplat-gallery" / "wheels"
     if wheels.is_dir():
-        shutil.copytree(wheels, root / ".cache" / "wheels")
+        shutil.copytree(wheels, root / ".cache" / "wheels", symlinks=True)
     return root
 
 
@@ -172,30 +240,9 @@ def _build(project: Path, folder: str = "site") -> Path:
     return site
 
 
-# The site's runtime with one lever off, each at site/<folder>/ for a plain export page on it.
-RUNTIME_VARIANTS = {
-    "runtime-source": "precompile_python: false",  # no bytecode: Pyodide compiles every import
-    "runtime-full": "slim_wheels: false",  # wheels as published, with files a notebook never reads
-}
-
-
-def _add_runtime_variants(project: Path, site: Path) -> None:
-    config = project / "mkdocs.yml"
-    original = config.read_text()
-    for folder, option in RUNTIME_VARIANTS.items():
-        config.write_text(
-            original.replace("  - mplat-gallery:\n", f"  - mplat-gallery:\n      {option}\n", 1)
-        )
-        try:
-            variant_site = _build(project, f"site-{folder}")
-        finally:
-            config.write_text(original)
-        shutil.copytree(variant_site / "runtime", site / folder)
-
-
 def _add_baselines(project: Path, site: Path) -> None:
-    """A plain export of the same notebook on the site's runtime and on the source-only runtime, and a bare
-    Pyodide page on the site's runtime files."""
+    """A plain export of the same notebook on the site's runtime (marimo's own controller: its page does not
+    turn the hook on), a bare Pyodide page and marimo's session in a bare worker."""
     from mplat.gallery.export import patch_page, runtime_attributes
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -205,14 +252,10 @@ def _add_baselines(project: Path, site: Path) -> None:
              "-o", str(out), "--mode", "run"],
             env=_env(), check=True, capture_output=True, cwd=project / "notebooks" / "demos",
         )  # fmt: skip
-        exported = out.read_text(encoding="utf-8")
-        for name, runtime in (
-            (f"plain-{SLUG}", "../runtime/"),
-            (f"plain-source-{SLUG}", "../runtime-source/"),
-            (f"plain-full-{SLUG}", "../runtime-full/"),
-        ):
-            html = patch_page(exported, runtime_attributes(runtime))
-            (site / "apps" / f"{name}.html").write_text(html, encoding="utf-8")
+        html = patch_page(out.read_text(encoding="utf-8"), runtime_attributes("../runtime/"))
+        # The probe inline as well, for WebKit (no init scripts there); it records each moment once.
+        html = html.replace("<head>", f"<head><script>{PROBE}</script>", 1)
+        (site / "apps" / f"plain-{SLUG}.html").write_text(html, encoding="utf-8")
     (site / "bench").mkdir(exist_ok=True)
     (site / "bench" / "bare-pyodide.html").write_text(BARE_PYODIDE, encoding="utf-8")
     (site / "bench" / "marimo-session.html").write_text(SESSION_PAGE, encoding="utf-8")
@@ -220,91 +263,186 @@ def _add_baselines(project: Path, site: Path) -> None:
     (site / "apps" / "assets" / "bench-session-worker.js").write_text(SESSION_WORKER, encoding="utf-8")
 
 
-def _load(page, url: str, network: str) -> tuple[float | None, float | None, dict[str, float], float]:  # type: ignore[no-untyped-def]
-    received = [0]
-    page.context.on(
-        "response", lambda r: received.__setitem__(0, received[0] + int(r.headers.get("content-length") or 0))
-    )
+def _load(page, url: str, traffic: Traffic) -> tuple[float | None, float | None, dict[str, float], float]:  # type: ignore[no-untyped-def]
+    sent_before = traffic.sent
     page.goto(url, wait_until="commit")
     try:
         page.wait_for_function(
             "window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100
         )
     except Exception as error:  # noqa: BLE001 - one stuck load is reported in its row, not the whole section lost
-        print(
-            f"[bench_boot] {url} ({network}): no completed run within {BOOT_TIMEOUT_MS / 1000:.0f} s: {error}"
-        )
+        print(f"[bench_boot] {url}: no completed run within {BOOT_TIMEOUT_MS / 1000:.0f} s: {error}")
+    megabytes = (traffic.sent - sent_before) / 1e6
     time.sleep(0.3)
     origin = page.evaluate("performance.timeOrigin")
     boot = {k: (v - origin) / 1000 for k, v in page.evaluate("window.__boot").items()}
-    return boot.get("first_content"), boot.get("interactive"), boot, received[0] / 1e6
+    return boot.get("first_content"), boot.get("interactive"), boot, megabytes
+
+
+def _visits(browser, server_url: str, traffic: Traffic, variant: str, network: str, warm: int) -> list[Load]:  # type: ignore[no-untyped-def]
+    """One cold load in a fresh profile, then `warm` loads in the same profile, each in a new tab."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(PROBE)
+    loads = []
+    try:
+        for i in range(1 + warm):
+            cache = "cold" if i == 0 else "warm"
+            page = context.new_page()
+            first, ready, phases, mb = _load(page, server_url + PAGES[variant], traffic)
+            sent = traffic.sent
+            if cache == "cold":  # let the service worker take over and finish its background download
+                if variant == OURS:
+                    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
+                traffic.wait_idle()
+            background = (traffic.sent - sent) / 1e6
+            loads.append(Load(variant, network, cache, first, ready, phases, mb, background))
+            print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=} {mb=:.1f}", flush=True)
+            page.close()
+            if cache == "warm":
+                time.sleep(GAP_S)
+    finally:
+        context.close()
+    return loads
 
 
 def _measure(site: Path) -> list[Load]:
     from playwright.sync_api import sync_playwright
 
-    from mplat.gallery.preview import SiteServer
+    from mplat.gallery.preview import SiteHandler, SiteServer
 
     from .throttle import SharedLink, throttled_handler
 
     link = SharedLink(THROTTLED_BITS_PER_S, THROTTLED_RTT_S)
-    servers = {
-        "localhost": SiteServer(site).start(),
-        "throttled": SiteServer(site, handler_base=throttled_handler(link)).start(),
-    }
-    pages = {
-        "mplat (pre-computed, gate, worker)": f"gallery/{SLUG}/",
-        "plain marimo export, bytecode runtime": f"apps/plain-{SLUG}.html",
-        "plain marimo export, source runtime": f"apps/plain-source-{SLUG}.html",
-        "plain marimo export, bytecode runtime, unslimmed wheels": f"apps/plain-full-{SLUG}.html",
-        "marimo session in a bare worker (no marimo frontend)": "bench/marimo-session.html",
-        "bare Pyodide": "bench/bare-pyodide.html",
-    }
+    traffic = Traffic()
+    localhost = SiteServer(site, handler_base=traffic.handler(SiteHandler)).start()
+    throttled = SiteServer(site, handler_base=traffic.handler(throttled_handler(link))).start()
+    raw = SiteServer(site, handler_base=traffic.handler(throttled_handler(link, compress=False))).start()
     loads: list[Load] = []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for network, server in servers.items():
-                for variant, path in pages.items():
-                    context = browser.new_context(viewport={"width": 1280, "height": 900})
-                    context.add_init_script(PROBE)
-                    for cache in ("cold", "warm"):
-                        page = context.new_page()
-                        first, ready, phases, mb = _load(page, server.url + path, network)
-                        loads.append(Load(variant, network, cache, first, ready, phases, mb))
-                        print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=}", flush=True)
-                        if cache == "cold" and "mplat" in variant:  # let the worker take over and cache
-                            page.wait_for_function(
-                                "navigator.serviceWorker.controller !== null", timeout=120_000
-                            )
-                            time.sleep(5)
-                        if cache == "cold" and network == "throttled":
-                            link.wait_idle()  # background downloads done: the warm load has the link alone
-                        page.close()
-                    context.close()
+            for network, server in (("localhost", localhost), ("9 Mbit/s, gzip", throttled)):
+                for variant in PAGES:
+                    loads += _visits(browser, server.url, traffic, variant, network, REPS)
+            loads += _visits(browser, raw.url, traffic, OURS, "9 Mbit/s, uncompressed", 0)
             browser.close()
     finally:
-        for server in servers.values():
+        for server in (localhost, throttled, raw):
             server.stop()
     return loads
 
 
-def _tree_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+# WebKitGTK: no init scripts, so the time is read from the page: __boot.interactive where a probe or the
+# page records it, else the moment the notebook gate marks the page ready (polled in the page every 50 ms).
+_WEBKIT_WAIT = """const done = arguments[arguments.length - 1];
+const poll = () => {
+  const b = window.__boot;
+  if (b && b.interactive) return done((b.interactive - performance.timeOrigin) / 1000);
+  if (document.documentElement.getAttribute('data-mplat-kernel') === 'ready') return done(performance.now() / 1000);
+  setTimeout(poll, 50);
+};
+poll();"""
+
+
+def _webkit(site: Path) -> list[Load]:
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.options import Options
+    from selenium.webdriver.webkitgtk.service import Service
+
+    from mplat.gallery.preview import SiteHandler, SiteServer
+
+    traffic = Traffic()
+    server = SiteServer(site, handler_base=traffic.handler(SiteHandler)).start()
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=[write_end], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(write_end)
+    display = b""
+    while not display.endswith(b"\n") and (chunk := os.read(read_end, 16)):
+        display += chunk
+    os.close(read_end)
+    loads: list[Load] = []
+    try:
+        for variant in (OURS, PLAIN, BARE):
+            options = Options()
+            options.add_argument("--automation")
+            env = {**os.environ, "DISPLAY": f":{display.decode().strip()}"}
+            driver = webdriver.WebKitGTK(
+                options=options, service=Service(executable_path=WEBKIT_DRIVER, env=env)
+            )
+            driver.set_script_timeout(BOOT_TIMEOUT_MS / 1000)
+            try:
+                for i in range(1 + REPS):
+                    sent = traffic.sent
+                    driver.get(server.url + PAGES[variant])
+                    ready = float(driver.execute_async_script(_WEBKIT_WAIT))
+                    cache = "cold" if i == 0 else "warm"
+                    loads.append(
+                        Load(
+                            variant,
+                            "WebKitGTK, localhost",
+                            cache,
+                            None,
+                            ready,
+                            {},
+                            (traffic.sent - sent) / 1e6,
+                        )
+                    )
+                    print(f"[bench_boot] WebKit {variant} {cache}: {ready:.2f} s", flush=True)
+                    driver.get("about:blank")
+                    if i == 0:
+                        traffic.wait_idle()
+                    else:
+                        time.sleep(GAP_S)
+            finally:
+                driver.quit()
+    finally:
+        server.stop()
+        xvfb.terminate()
+        xvfb.wait(timeout=30)
+    return loads
 
 
 def _s(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
 
 
-def _runtime_bytes(site: Path) -> list[tuple[str, float]]:
-    lock = json.loads((site / "runtime" / "pyodide-lock.json").read_text())
-    sizes = [
-        (f, (site / "runtime" / f).stat().st_size / 1e6) for f in ("pyodide.asm.wasm", "python_stdlib.zip")
-    ]
-    for name, pkg in lock["packages"].items():
-        sizes.append((name, (site / "runtime" / pkg["file_name"]).stat().st_size / 1e6))
-    return sorted(sizes, key=lambda item: -item[1])
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _spread(values: list[float | None]) -> str:
+    """Median [min–max] of the loads that finished; '—' when none did."""
+    done = [v for v in values if v is not None]
+    if not done:
+        return "—"
+    if len(done) == 1:
+        return f"{done[0]:.2f} s"
+    missing = f", {len(values) - len(done)} unfinished" if len(done) < len(values) else ""
+    return f"{_median(done):.2f} s [{min(done):.2f}–{max(done):.2f}{missing}]"
+
+
+def _rows(loads: list[Load]) -> list[tuple[str, str, str, list[Load]]]:
+    """(variant, network, cache, loads) in measuring order."""
+    groups: dict[tuple[str, str, str], list[Load]] = {}
+    for x in loads:
+        groups.setdefault((x.variant, x.network, x.cache), []).append(x)
+    return [(*key, group) for key, group in groups.items()]
+
+
+def _figure(loads: list[Load], variant: str, network: str, cache: str) -> float | None:
+    values = [x.interactive for x in loads if (x.variant, x.network, x.cache) == (variant, network, cache)]
+    done = [v for v in values if v is not None]
+    return _median(done) if done else None
+
+
+def _ratio(loads: list[Load], network: str, cache: str) -> str:
+    ours, plain = _figure(loads, OURS, network, cache), _figure(loads, PLAIN, network, cache)
+    return "—" if ours is None or plain is None else f"{ours / plain:.2f}×"
 
 
 def run() -> str:
@@ -313,16 +451,20 @@ def run() -> str:
         started = time.perf_counter()
         site = _build(project)
         build_s = time.perf_counter() - started
-        _add_runtime_variants(project, site)
         _add_baselines(project, site)
         loads = _measure(site)
-        sizes = _runtime_bytes(site)
-        runtime_mb = {name: _tree_mb(site / name) for name in ("runtime", *RUNTIME_VARIANTS)}
+        if WEBKIT and Path(WEBKIT_DRIVER).exists():
+            loads += _webkit(site)
 
-    rows = [
-        f"| {x.variant} | {x.network} | {x.cache} | {_s(x.first_content)} | {_s(x.interactive)} | {x.megabytes:.1f} |"
-        for x in loads
-    ]
+    rows = []
+    for variant, network, cache, group in _rows(loads):
+        mb = _median([x.megabytes for x in group])
+        background = _median([x.background_mb for x in group])
+        size = f"{mb:.1f}" + (f" (+{background:.1f})" if background >= 0.05 else "")
+        rows.append(
+            f"| {variant} | {network} | {cache} | {len(group)} | {_spread([x.first_content for x in group])} "
+            f"| {_spread([x.interactive for x in group])} | {size} |"
+        )
     phase_keys = [
         "marimo_output",
         "worker_created",
@@ -332,51 +474,51 @@ def run() -> str:
         "interactive",
     ]
     phase_rows = [
-        f"| {x.variant} | {x.network} | {x.cache} | "
-        + " | ".join(_s(x.phases.get(k)) for k in phase_keys)
+        f"| {variant} | {network} | {cache} | "
+        + " | ".join(
+            _s(
+                _median([x.phases[k] for x in group if k in x.phases])
+                if any(k in x.phases for x in group)
+                else None
+            )
+            for k in phase_keys
+        )
         + " |"
-        for x in loads
-        if x.variant != "bare Pyodide"
+        for variant, network, cache, group in _rows(loads)
+        if variant != BARE and not network.startswith("WebKit")
     ]
-    size_rows = [f"| {name} | {mb:.1f} |" for name, mb in sizes[:8]]
     return "\n".join(
         [
-            "## Notebook boot: first content and time to interactive (issue 6)",
+            "## Notebook boot: first content and time to interactive (issues 6, 17)",
             "",
             f"Notebook `{NOTEBOOK}` built by the pipeline with pre-computed outputs ({build_s:.0f} s build). "
-            "Headless Chromium, one run each; cold = fresh profile, warm = the same profile again (service "
-            "worker and HTTP cache). Throttled = the server sends every response, the service worker's included, "
-            "through one shared 9 Mbit/s link, each a 150 ms round trip late (bench/throttle.py; DevTools' "
-            "page throttling would let a service worker's own fetches run at full speed). MB = response bytes the page saw (content-length; worker-served responses "
-            "included). Baselines use the same runtime files.",
+            f"Headless Chromium (and WebKitGTK where marked): one cold load in a fresh profile, then {REPS} warm "
+            f"loads in the same profile, {GAP_S:.0f} s apart, each in a new tab; warm figures are the median "
+            "[min–max] of those loads. 9 Mbit/s = the server sends every response, the service worker's "
+            "included, through one shared 9 Mbit/s link, each a 150 ms round trip late, gzip-compressed as "
+            "CloudFront compresses (bench/throttle.py); one row uncompressed. MB = bytes the server sent "
+            "until interactive (in brackets: sent afterwards, the service worker's background download of "
+            "the notebook's files). All pages use the same runtime files; the plain export runs marimo's own "
+            "controller.",
             "",
-            "| Page | Network | Cache | First content | Interactive | MB |",
-            "|---|---|---|---:|---:|---:|",
+            f"Ratios to the plain export (interactive, medians): localhost warm {_ratio(loads, 'localhost', 'warm')}, "
+            f"localhost cold {_ratio(loads, 'localhost', 'cold')}, 9 Mbit/s cold "
+            f"{_ratio(loads, '9 Mbit/s, gzip', 'cold')}, 9 Mbit/s warm {_ratio(loads, '9 Mbit/s, gzip', 'warm')}, "
+            f"WebKitGTK warm {_ratio(loads, 'WebKitGTK, localhost', 'warm')}.",
+            "",
+            "| Page | Network | Cache | Loads | First content | Interactive | MB |",
+            "|---|---|---|---:|---:|---:|---:|",
             *rows,
             "",
-            "Where the time goes (seconds from navigation start): marimo's frontend shows its first output "
-            "(for this site, the page's own snapshot of the outputs comes first), marimo's kernel worker created, its "
-            "`ready` message (worker script loaded), `initialized` (Pyodide + marimo's packages loaded), the "
-            "first cell operation, the first completed run. For the bare worker, Python ready = marimo's "
-            "session created (Pyodide, marimo's packages and the notebook's loaded).",
+            "Where the time goes (medians, seconds from navigation start): marimo's frontend shows its first "
+            "output (for this site, the page's own snapshot of the outputs comes first), marimo's kernel "
+            "worker created (this site starts it with the page), its `ready` message (worker script loaded), "
+            "`initialized` (Pyodide + packages loaded), the first cell operation, the first completed run. "
+            "For the bare worker, Python ready = marimo's session created.",
             "",
             "| Page | Network | Cache | marimo's first output | Worker created | Worker ready | Python ready "
             "| First cell op | Interactive |",
             "|---|---|---|---:|---:|---:|---:|---:|---:|",
             *phase_rows,
-            "",
-            "Levers, each against the plain export on the site's runtime: bytecode for Pyodide's Python "
-            "(`precompile_python`; the source-runtime row has it off) and wheels without the files a notebook "
-            "never reads (`slim_wheels`; the unslimmed row has it off). Runtime folder: "
-            f"{runtime_mb['runtime']:.1f} MB as shipped, {runtime_mb['runtime-source']:.1f} MB without bytecode, "
-            f"{runtime_mb['runtime-full']:.1f} MB unslimmed. The bare-worker row runs marimo's session (same "
-            "runtime, same notebook) without marimo's frontend: the difference to the plain export is what "
-            "marimo's page and worker protocol add.",
-            "",
-            "Largest runtime downloads (MB):",
-            "",
-            "| File / package | MB |",
-            "|---|---:|",
-            *size_rows,
         ]
     )
