@@ -1,26 +1,35 @@
 """Run the Chalice app's code in this process against whatever AWS endpoint is configured.
 
-The stage `ENV` of `chalice_app/.chalice/config.json` (written by `python -m infra apply --env ENV`) provides the
-same environment variables the Lambdas get. `MPLAT_CHALICE_APP` points at another copy of the app (tests).
+The stage `ENV` of the project's `chalice_app/.chalice/config.json` (written by `python -m infra apply --env ENV`)
+provides the same environment variables the Lambdas get. `MPLAT_CHALICE_APP` points at another copy of the app
+(tests). The code itself, `chalicelib`, is part of the installed distribution (pyproject.toml), so nothing
+is added to `sys.path`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import click
 
-DEFAULT_APP_DIR = Path(__file__).resolve().parents[3] / "chalice_app"
+from mplat.project import NoProject, find_project
 
 
 def app_dir() -> Path:
-    path = Path(os.environ.get("MPLAT_CHALICE_APP") or DEFAULT_APP_DIR)
+    """`$MPLAT_CHALICE_APP`, else the current project's `chalice_app/`."""
+    if os.environ.get("MPLAT_CHALICE_APP"):
+        path = Path(os.environ["MPLAT_CHALICE_APP"])
+    else:
+        try:
+            path = find_project() / "chalice_app"
+        except NoProject as err:
+            raise click.ClickException(str(err)) from None
     if not (path / "app.py").is_file():
         raise click.ClickException(
-            f"no Chalice app at {path}: run from a clone of the repository or set MPLAT_CHALICE_APP"
+            f"no Chalice app at {path}: run from the project folder (a clone of the repository) or set "
+            "MPLAT_CHALICE_APP"
         )
     return path
 
@@ -48,9 +57,5 @@ def stage_environment(env: str, directory: Path | None = None) -> dict[str, str]
 
 
 def activate(env: str) -> None:
-    """Make `chalicelib` importable and give this process the stage's environment (as Lambda would have)."""
-    directory = app_dir()
-    variables = stage_environment(env, directory)
-    os.environ.update(variables)
-    if str(directory) not in sys.path:
-        sys.path.insert(0, str(directory))
+    """Give this process the stage's environment (as Lambda would have) before `chalicelib` reads it."""
+    os.environ.update(stage_environment(env))

@@ -27,9 +27,9 @@ import click
 
 from mplat.ops import chalice_stage
 from mplat.ops.fake_api import FakeApi
+from mplat.project import NoProject, find_project
 
 ENV = "local"
-REPO_ROOT = Path(__file__).resolve().parents[3]
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # moto accepts any
 
 
@@ -47,17 +47,20 @@ class StackEnv:
         }
 
 
-def local_config(repo_root: Path = REPO_ROOT) -> dict[str, Any]:
-    path = repo_root / "infra" / "envs" / f"{ENV}.toml"
+def local_config(project: Path) -> dict[str, Any]:
+    path = project / "infra" / "envs" / f"{ENV}.toml"
     try:
         return tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise click.ClickException(f"{path} is missing: run from a clone of the repository") from None
+        raise click.ClickException(
+            f"{path} is missing: run from the project folder (a clone of the repository) or pass --project"
+        ) from None
     except tomllib.TOMLDecodeError as err:
         raise click.ClickException(f"{path} is not valid TOML: {err}") from None
 
 
-def run_infra_apply(stack: StackEnv, chalice_config: Path) -> None:
+def run_infra_apply(stack: StackEnv, chalice_config: Path, project: Path) -> None:
+    """`python -m infra apply` in the project folder: `infra/` is the project's, run from its checkout."""
     command = [
         sys.executable,
         "-m",
@@ -71,7 +74,7 @@ def run_infra_apply(stack: StackEnv, chalice_config: Path) -> None:
     ]
     click.echo(f"$ python {' '.join(command[1:])}", err=True)
     result = subprocess.run(
-        command, cwd=REPO_ROOT, env={**os.environ, **stack.variables()}, stdout=sys.stderr, stderr=sys.stderr
+        command, cwd=project, env={**os.environ, **stack.variables()}, stdout=sys.stderr, stderr=sys.stderr
     )
     if result.returncode != 0:
         raise click.ClickException(
@@ -126,7 +129,12 @@ def dev() -> None:
 )
 @click.option("--port-api", default=8787, show_default=True, help="Port of the fake API (0: any free port).")
 @click.option("--verbose", is_flag=True, help="Log every request moto answers.")
-def up(port_moto: int, port_api: int, verbose: bool) -> None:
+@click.option(
+    "--project",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The project folder (infra/, chalice_app/); default: the current folder or the nearest parent.",
+)
+def up(port_moto: int, port_api: int, verbose: bool, project: Path | None) -> None:
     """Start the local stack; prints the environment to use, then `ready`; Ctrl-C stops it."""
     from moto.server import ThreadedMotoServer
 
@@ -135,7 +143,12 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
     # then leaves it ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.getLogger("werkzeug").setLevel(logging.INFO if verbose else logging.ERROR)
-    config = local_config()
+    try:
+        project = (project or find_project()).resolve()
+    except NoProject as err:
+        raise click.ClickException(str(err)) from None
+    os.environ.setdefault("MPLAT_PROJECT", str(project))  # chalice_stage finds the same project
+    config = local_config(project)
     region = config.get("project", {}).get("region", "eu-central-1")
     sources = config.get("ingestion", {}).get("sources", [])
     chalice_config = chalice_stage.app_dir() / ".chalice" / "config.json"
@@ -149,7 +162,7 @@ def up(port_moto: int, port_api: int, verbose: bool) -> None:
         host, port = moto.get_host_and_port()
         stack = StackEnv(endpoint=f"http://{host}:{port}", region=region)
         os.environ.update(stack.variables())  # this process talks to the stack too (secrets below)
-        run_infra_apply(stack, chalice_config)
+        run_infra_apply(stack, chalice_config, project)
         api = FakeApi(port=port_api).start()
         configured = point_secrets_at(api, sources)
         click.echo(

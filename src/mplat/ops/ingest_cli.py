@@ -33,7 +33,6 @@ def ingest() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Also show schedule and description.")
 def list_sources(verbose: bool) -> None:
     """List the sources, one a line."""
-    sys.path.insert(0, str(chalice_stage.app_dir()))
     from chalicelib import sources
 
     for name, source in sources.registry().items():

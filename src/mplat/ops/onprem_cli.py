@@ -11,11 +11,18 @@ import click
 
 from mplat.ops import chalice_stage
 from mplat.ops.onprem import DEFAULT_PART_SIZE, DEFAULT_STATE_DIR, UploadError, UploadRequest, upload
+from mplat.project import NoProject, find_project
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_DEVICE = "sample"
-# EPW files the project ships (data/examples/) and, in a clone, the reference set beside it.
-SAMPLE_DIRS = (REPO_ROOT / "data" / "examples", REPO_ROOT.parent / "shared" / "data" / "weather")
+
+
+def sample_dirs() -> tuple[Path, ...]:
+    """EPW files the project ships (data/examples/) and the reference set beside the project."""
+    try:
+        project = find_project()
+    except NoProject as err:
+        raise click.ClickException(f"{err}; or pass --from DIR") from None
+    return (project / "data" / "examples", project.parent / "shared" / "data" / "weather")
 
 
 def _raw_bucket(env: str | None, bucket: str | None) -> str:
@@ -100,7 +107,7 @@ def onprem_upload(
     click.echo(json.dumps(dataclasses.asdict(result)))
 
 
-def sample_files(directories: tuple[Path, ...] = SAMPLE_DIRS) -> list[Path]:
+def sample_files(directories: tuple[Path, ...]) -> list[Path]:
     """The first directory holding `*.epw` / `*.epw.gz` files wins (shipped data before the reference set)."""
     for directory in directories:
         found = (
@@ -125,7 +132,7 @@ def upload_sample_data(env: str, source_dir: Path | None) -> None:
 
     bucket = _raw_bucket(env, None)
     s3 = boto3.client("s3")
-    for path in sample_files((source_dir,) if source_dir else SAMPLE_DIRS):
+    for path in sample_files((source_dir,) if source_dir else sample_dirs()):
         body = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         name = path.name.removesuffix(".gz")
         key = f"onprem/{SAMPLE_DEVICE}/weather/{name}"

@@ -38,9 +38,8 @@ AuthMode = Literal["alb", "token"]
 AUTH_MODES: tuple[AuthMode, ...] = ("alb", "token")
 
 DEFAULT_PORT = 7860
-# src/mplat/server/launch.py → the repository (or the image's /app, which mirrors the repository layout).
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks" / "analysis"
+# Relative to the folder the server starts in: the project (or the image's /app, which mirrors its layout).
+DEFAULT_NOTEBOOKS_DIR = Path("notebooks") / "analysis"
 TOKEN_IN_URL = re.compile(r"(access_token=)[^\s&#]+")
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 DEFAULT_SCRATCH_LIMIT_BYTES = 2_000_000_000
 DEFAULT_PATIENCE_SECONDS = 30.0
 DEFAULT_SCRATCH_DIR = Path("/app/scratch")
-# src/mplat/server/notebook_env.py → the repository root (the image's /app mirrors it).
-DEFAULT_SAMPLE_DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "examples"
+# Relative to the folder the server starts in: the project (the image's /app mirrors its layout).
+DEFAULT_SAMPLE_DATA_DIR = Path("data") / "examples"
 
 
 class NotebookEnvError(ValueError):
