@@ -35,7 +35,10 @@ def good_site(shared_project: Callable[..., Path]) -> tuple[Path, Path]:
     [
         ("syntax_error", ["syntax_error.py", "syntax error"]),
         ("defined_twice", ["defined_twice.py", "'rate' is defined in multiple cells"]),
-        ("imports_psycopg2", ["imports_psycopg2.py", "import psycopg2", "cannot run in the browser"]),
+        (
+            "imports_psycopg2",
+            ["imports_psycopg2.py", "import psycopg2", "cannot run in the browser", "notebooks/analysis/"],
+        ),
         (
             "missing_dependency",
             ["missing_dependency.py", "mplat-no-such-package-xyz", "cannot run in the browser"],

@@ -14,3 +14,10 @@ class NotebookError(GalleryError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+# Appended to "cannot run in the browser" errors: the other tier is where such a notebook belongs.
+SERVER_TIER_HINT = (
+    "A notebook that needs it runs on the server tier instead: move it to `notebooks/analysis/` "
+    '(docs/server-tier.md, "Add a notebook"), where it gets a gallery card and a build-time preview.'
+)

@@ -27,7 +27,7 @@ from pyodide_lock.spec import InfoSpec, PackageSpec, PyodideLockSpec
 
 from mplat.files import atomic_path, digest_paths, link_or_copy, sha256_file, write_atomic
 
-from .errors import GalleryError, NotebookError
+from .errors import SERVER_TIER_HINT, GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
 from .precompile import PRECOMPILE_FORMAT, STDLIB_ZIP, PrecompileRequest, precompile
 from .slim import POLICY as SLIM_POLICY
@@ -349,7 +349,7 @@ def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda
             raise NotebookError(
                 nb.path,
                 f"imports {', '.join(sorted(left))}, which no shipped package provides; "
-                "add the distribution to the notebook's PEP 723 dependencies",
+                "add the distribution to the notebook's PEP 723 dependencies. " + SERVER_TIER_HINT,
             )
     if request.slim_wheels:  # before precompiling: bytecode is added to the wheels that ship
         resolved = {name: slim(info, request.cache_dir) for name, info in resolved.items()}
@@ -416,7 +416,7 @@ def _fetch(fetcher: WheelFetcher, need: _Need) -> Path:
 def _unavailable(need: _Need, reason: str) -> GalleryError:
     what = f"{need.needed_by} cannot run in the browser: {reason}"
     if need.notebook is not None:
-        return NotebookError(need.notebook.path, what)
+        return NotebookError(need.notebook.path, f"{what}. {SERVER_TIER_HINT}")
     return GalleryError(what)
 
 
