@@ -1,4 +1,4 @@
-"""`python -m infra {plan,apply,destroy,publish-site,rotate-key,revoke-key,cost,wake} --env ENV ...`
+"""`python -m infra {plan,apply,destroy,publish-site,rotate-key,revoke-key,cost,wake,server-url} --env ENV ...`
 
 Exit codes: 0 = done / nothing to change; 2 = `plan` found pending changes (or apply/destroy needs --yes);
 1 = error (bad config, AWS error, refused destroy). Output lists resources and attribute names, never values.
@@ -269,19 +269,57 @@ _key_command(
 
 
 @cli.command("cost")
-@_env
+@click.option("--env", "env", default=None, help="Environment: infra/envs/<ENV>.toml.")
+@click.option(
+    "--all",
+    "all_envs",
+    is_flag=True,
+    help="Every env, summed per AWS account ([project] account); exit 1 when an account is over budget.",
+)
 @click.option(
     "--account-id", default=None, help="Account id for bucket names (default: ask STS, else a placeholder)."
 )
 @_envs_dir
-def cost_cmd(env: str, account_id: str | None, envs_dir: Path) -> None:
+def cost_cmd(env: str | None, all_envs: bool, account_id: str | None, envs_dir: Path) -> None:
     """Monthly EUR estimate per resource: compute tier 24/7, on office hours, and off (no AWS calls needed)."""
     from infra import cost
 
+    def every_env() -> list[cost.EnvCost]:
+        names = sorted(path.stem for path in envs_dir.glob("*.toml"))
+        return [cost.env_cost(load_config(name, envs_dir)) for name in names]
+
     def body() -> int:
+        if all_envs == (env is not None):
+            raise Failure("give either --env ENV (one env, per resource) or --all (every env, per account)")
+        if all_envs:
+            text, over = cost.render_accounts(every_env())
+            click.echo(text)
+            return EXIT_ERROR if over else EXIT_OK
+        assert env is not None
         config = load_config(env, envs_dir)
         account = account_id or cost.account_id_or_placeholder(config.project.region)
         click.echo(cost.render(config, cost.estimate(config, account)))
+        this = cost.env_cost(config)
+        sharing = [c for c in every_env() if c.account == this.account and c.env != env] + [this]
+        click.echo(cost.render_server_tier(this, sharing))
+        return EXIT_OK
+
+    sys.exit(run_guarded(body))
+
+
+@cli.command("server-url")
+@_env
+@_envs_dir
+def server_url_cmd(env: str, envs_dir: Path) -> None:
+    """Print the server tier's public address (https://<[dns] domain>/), which the gallery's "Open on the
+    server" buttons use: `MPLAT_SERVER_URL=$(python -m infra server-url --env prod) make site`. Prints
+    nothing when the env's server tier is off."""
+    from infra.compute_config import compute_tier
+
+    def body() -> int:
+        tier = compute_tier(load_config(env, envs_dir))
+        if tier.compute.enabled and tier.dns is not None:
+            click.echo(f"https://{tier.dns.domain}/")
         return EXIT_OK
 
     sys.exit(run_guarded(body))

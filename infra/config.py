@@ -104,6 +104,9 @@ class ProjectSettings:
     owner: str
     cost_center: str
     repository: str
+    # Which AWS account the env lives in (a label): `python -m infra cost --all` adds up the envs sharing one
+    # and checks the sum against the account's budget.
+    account: str
     # Policy statements with Conditions (TLS-only, break-glass exceptions) are left out when false: moto's
     # plain-HTTP endpoint treats every condition as matched, which would deny every request (NOTES §4).
     policy_conditions: bool
@@ -180,6 +183,7 @@ def parse_config(env: str, path: Path, raw: Mapping[str, Any]) -> EnvConfig:
         owner=p.str("owner", _REQUIRED),
         cost_center=p.str("cost_center", _REQUIRED),
         repository=p.str("repository", _REQUIRED),
+        account=p.str("account", "main", pattern=_SLUG),
         policy_conditions=p.bool("policy_conditions", True),
     )
     p.done()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import boto3
@@ -43,14 +44,23 @@ def account(aws_env: str) -> str:
     return aws_env
 
 
+def copy_envs(target: Path) -> Path:
+    """A copy of infra/envs in `target`, with dev's server tier turned on (it is opt-in, and off in the
+    shipped dev.toml): these tests are about that tier."""
+    target.mkdir(parents=True, exist_ok=True)
+    for source in (REPO_ROOT / "infra" / "envs").glob("*.toml"):
+        text = source.read_text(encoding="utf-8")
+        if source.stem == "dev":
+            text, count = re.subn(r"(?m)^enabled = false$", "enabled = true", text)
+            assert count == 1, "dev.toml: expected one `enabled = false` line, in [compute]"
+        (target / source.name).write_text(text, encoding="utf-8")
+    return target
+
+
 @pytest.fixture
 def envs_dir(tmp_path: Path) -> Path:
     """A copy of infra/envs that a test may edit (change the image, the desired count, ...)."""
-    target = tmp_path / "envs"
-    target.mkdir()
-    for source in (REPO_ROOT / "infra" / "envs").glob("*.toml"):
-        (target / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    return target
+    return copy_envs(tmp_path / "envs")
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from .conftest import (
     OKTA_CLIENT_SECRET,
     REGION,
     ZONE,
+    copy_envs,
 )
 
 pytestmark = pytest.mark.xdist_group("infra_compute_deploy")
@@ -99,10 +100,7 @@ def deployed(
     from infra.aws import Aws
 
     tmp = tmp_path_factory.mktemp("compute")
-    envs = tmp / "envs"
-    envs.mkdir()
-    for source in (repo_root / "infra" / "envs").glob("*.toml"):
-        (envs / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    envs = copy_envs(tmp / "envs")
     deployment = Deployment(envs, tmp / "chalice" / ".chalice" / "config.json")
 
     original_client = Aws.client

@@ -23,7 +23,10 @@ ENVS = REPO_ROOT / "infra" / "envs"
 
 
 def config_with(env: str = "dev", **sections: dict[str, Any]):  # noqa: ANN201
+    """An env's shipped config with `sections` changed; dev with its (opt-in) server tier turned on."""
     raw = tomllib.loads((ENVS / f"{env}.toml").read_text(encoding="utf-8"))
+    if env == "dev":
+        raw["compute"] = {**raw["compute"], "enabled": True}
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values}
     return parse_config(env, Path(f"infra/envs/{env}.toml"), raw)
@@ -63,6 +66,7 @@ def test_bad_compute_config_names_file_and_field(section: str, values: dict[str,
 def test_dns_is_required_only_when_compute_is_on() -> None:
     raw = tomllib.loads((ENVS / "dev.toml").read_text(encoding="utf-8"))
     del raw["dns"]
+    raw["compute"]["enabled"] = True
     with pytest.raises(ConfigError, match=r"\[dns\] zone and domain are required"):
         compute_tier(parse_config("dev", Path("dev.toml"), raw))
     raw["compute"]["enabled"] = False
@@ -72,7 +76,8 @@ def test_dns_is_required_only_when_compute_is_on() -> None:
 def test_every_env_file_parses() -> None:
     for path in ENVS.glob("*.toml"):
         tier = compute_tier(parse_config(path.stem, path, tomllib.loads(path.read_text(encoding="utf-8"))))
-        assert tier.compute.enabled == (path.stem != "local")
+        # The server tier is opt-in: on in prod only (the server the gallery opens), docs/cost.md.
+        assert tier.compute.enabled == (path.stem == "prod")
 
 
 def test_office_hours_month() -> None:
