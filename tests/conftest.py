@@ -82,6 +82,7 @@ from e2e.fixtures import (  # noqa: E402
     built_site,  # noqa: F401
     chromium,  # noqa: F401
     context,  # noqa: F401
+    demo_server_port,  # noqa: F401
     demo_site_dir,
     demo_site_tests_last,
     guard,  # noqa: F401

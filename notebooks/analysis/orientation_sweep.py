@@ -1,3 +1,11 @@
+# /// script
+# [tool.mplat]
+# title = "Orientation sweep"
+# description = "Annual plane-of-array irradiation over a tilt × azimuth grid, to find the best orientation for a site; a long analysis that reports its progress."
+# tags = ["solar", "weather", "long run"]
+# order = 20
+# ///
+
 import marimo
 
 __generated_with = "0.25.2"

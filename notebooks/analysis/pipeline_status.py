@@ -1,3 +1,11 @@
+# /// script
+# [tool.mplat]
+# title = "Pipeline status"
+# description = "Per ingestion source: latest ingest day, object and record counts, and recent failures."
+# tags = ["ingestion", "operations"]
+# order = 30
+# ///
+
 import marimo
 
 __generated_with = "0.25.2"

@@ -1,3 +1,11 @@
+# /// script
+# [tool.mplat]
+# title = "Scratch staging"
+# description = "Stage large weather files and intermediate tables in the shared 2 GB scratch folder."
+# tags = ["weather", "storage"]
+# order = 40
+# ///
+
 import marimo
 
 __generated_with = "0.25.2"

@@ -1,3 +1,11 @@
+# /// script
+# [tool.mplat]
+# title = "Weather processing"
+# description = "Hourly EPW weather files from the raw bucket aggregated to daily and monthly statistics, written to the derived bucket."
+# tags = ["weather", "pandas", "S3"]
+# order = 10
+# ///
+
 import marimo
 
 __generated_with = "0.25.2"
@@ -7,6 +15,7 @@ app = marimo.App(width="medium", app_title="Weather processing", css_file="brand
 @app.cell(hide_code=True)
 def _():
     import marimo as mo
+    import plotly.graph_objects as go
 
     from mplat.server.catalog import load_source, weather_catalog
     from mplat.server.notebook_env import NotebookEnv, NotebookEnvError
@@ -27,6 +36,7 @@ def _():
         NotebookEnvError,
         daily_stats,
         derived_keys,
+        go,
         load_source,
         mo,
         monthly_stats,
@@ -137,7 +147,37 @@ def _(
 
 
 @app.cell(hide_code=True)
-def _(daily, mo, monthly, saved, weather):
+def _(go, monthly):
+    chart = go.Figure(
+        [
+            go.Bar(
+                x=monthly["month"],
+                y=monthly["ghi_kwh_m2"],
+                name="global horizontal (kWh/m²)",
+                marker_color="#D4A843",
+            ),
+            go.Scatter(
+                x=monthly["month"],
+                y=monthly["temp_mean_c"],
+                name="mean temperature (°C)",
+                yaxis="y2",
+                line_color="#000000",
+            ),
+        ]
+    )
+    chart.update_layout(
+        height=360,
+        margin={"l": 40, "r": 40, "t": 30, "b": 30},
+        xaxis={"title": "month", "dtick": 1},
+        yaxis={"title": "kWh/m²"},
+        yaxis2={"title": "°C", "overlaying": "y", "side": "right"},
+        legend={"orientation": "h"},
+    )
+    return (chart,)
+
+
+@app.cell(hide_code=True)
+def _(chart, daily, mo, monthly, saved, weather):
     _site = weather.location
     _hourly = weather.hourly
     mo.vstack(
@@ -155,6 +195,8 @@ def _(daily, mo, monthly, saved, weather):
                 ]
             ),
             saved,
+            mo.md("### Monthly irradiation and temperature"),
+            chart,
             mo.md("### Monthly statistics"),
             mo.ui.table(monthly, selection=None, page_size=12, label="monthly"),
             mo.md("### Daily statistics"),

@@ -16,6 +16,10 @@ class GalleryConfig(base.Config):
     language = c.Choice(LANGUAGES, default=DEFAULT_LANGUAGE)
     # Folder of browser notebooks; each `*.py` becomes /gallery/<slug>/.
     notebooks_dir = c.Dir(exists=True, default="notebooks/demos")
+    # Server-tier notebooks (notebooks/analysis/): a card, a page with a preview computed at build time, and
+    # "Open on the server" at `server_url` (the server tier's public address; empty: previews only).
+    server_notebooks_dir = c.Optional(c.Dir(exists=True))
+    server_url = c.Type(str, default="")
     # Sample data published at apps/public/ (read in notebooks as mo.notebook_location() / "public").
     data_dir = c.Optional(c.Dir(exists=True))
     # Pure-Python packages of this project shipped to the browser as one dependency-free wheel.

@@ -16,7 +16,7 @@ from mkdocs.utils import get_relative_url
 
 from . import __version__
 from .config import GalleryConfig
-from .gallery import pages, pwa
+from .gallery import pages, pwa, server_tier
 from .gallery.app_page import ANALYTICS_SCRIPT, AppPageOptions, analytics_script
 from .gallery.errors import GalleryError
 from .gallery.messages import messages_script, text
@@ -93,6 +93,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             slim_wheels=opts.slim_wheels,
             precompute_outputs=opts.precompute_outputs,
             app=self._app(config),
+            server_notebooks_dir=Path(opts.server_notebooks_dir) if opts.server_notebooks_dir else None,
+            server_url=server_tier.normalise_server_url(opts.server_url),
         )
 
     def _app(self, config: MkDocsConfig) -> pwa.AppIdentity:
@@ -115,11 +117,17 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             return files
         prepared = self.prepared
         language = self.config.language
-        gallery = pages.gallery_page(prepared.notebooks, thumbnail_urls(prepared), prepared.skipped, language)
+        server_url = prepared.request.server_url
+        gallery = pages.gallery_page(
+            prepared.all_notebooks, thumbnail_urls(prepared), prepared.skipped, language, server_url
+        )
         files.append(File.generated(config, "gallery/index.md", content=gallery))
         base_url = config.site_url or ""
         for nb in prepared.notebooks:
             page = pages.notebook_page(nb, base_url, language)
+            files.append(File.generated(config, f"gallery/{nb.slug}/index.md", content=page))
+        for nb in prepared.server_notebooks:
+            page = pages.server_notebook_page(nb, server_url, language)
             files.append(File.generated(config, f"gallery/{nb.slug}/index.md", content=page))
         return files
 
@@ -183,6 +191,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
         if self.config.enabled:
             server.watch(str(self.config.notebooks_dir))
+            if self.config.server_notebooks_dir:
+                server.watch(str(self.config.server_notebooks_dir))
             if self.config.data_dir:
                 server.watch(str(self.config.data_dir))
             for lib in self.config.browser_libraries:

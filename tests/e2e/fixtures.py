@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -49,9 +50,21 @@ def _runs_demo_site_tests(config: pytest.Config) -> bool:
     return False
 
 
+SERVER_PORT_FILE = "server-port"  # the port the demo site's "Open on the server" buttons point at
+
+
 def _build_into(folder: Path) -> None:
-    """Build the demo site into `folder/site` and record the outcome in `folder/result.json`."""
-    result = build_site(REPO_ROOT, folder / "site")
+    """Build the demo site into `folder/site` and record the outcome in `folder/result.json`.
+
+    The site is built with a server tier address (mkdocs.yml reads MPLAT_SERVER_URL): a free port on
+    127.0.0.1, kept in `folder/server-port`, where tests start the marimo server (`demo_server_port`)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (folder / SERVER_PORT_FILE).write_text(str(port))
+    result = build_site(
+        REPO_ROOT, folder / "site", environment={"MPLAT_SERVER_URL": f"http://127.0.0.1:{port}/"}
+    )
     outcome = {"returncode": result.returncode, "output": (result.stdout + result.stderr)[-20000:]}
     (folder / "result.json.part").write_text(json.dumps(outcome))
     (folder / "result.json.part").replace(folder / "result.json")
@@ -111,6 +124,13 @@ def built_site(request: pytest.FixtureRequest) -> Path:
     outcome = json.loads(result.read_text())
     assert outcome["returncode"] == 0, f"mkdocs build of the demo site failed:\n{outcome['output']}"
     return folder / "site"
+
+
+@pytest.fixture(scope="session")
+def demo_server_port(built_site: Path) -> int:
+    """The port of the server tier the demo site's server notebooks open (nothing listens until a test
+    starts the marimo server there)."""
+    return int((built_site.parent / SERVER_PORT_FILE).read_text())
 
 
 @pytest.fixture(scope="session")

@@ -18,13 +18,13 @@ FIXTURE_DEFAULTS = "      precompile_python: false\n"
 
 
 def build_site(
-    project_dir: Path, site_dir: Path, config: Path | None = None
+    project_dir: Path, site_dir: Path, config: Path | None = None, environment: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     mkdocs = Path(sys.executable).parent / "mkdocs"
     cmd = [str(mkdocs), "build", "--site-dir", str(site_dir)]
     if config is not None:
         cmd += ["--config-file", str(config)]
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(environment or {})}
     return subprocess.run(cmd, cwd=project_dir, capture_output=True, text=True, env=env, timeout=1200)
 
 

@@ -25,6 +25,7 @@ from .browser import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
+SERVER_SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "analysis")]
 # One worker runs this module, so its tests share the booted notebooks (`running`).
 pytestmark = pytest.mark.xdist_group("e2e_notebooks")
 
@@ -32,7 +33,10 @@ pytestmark = pytest.mark.xdist_group("e2e_notebooks")
 def test_site_has_a_page_per_notebook_and_gallery_json(built_site: Path) -> None:
     assert len(SLUGS) >= 3
     index = json.loads((built_site / "gallery.json").read_text())
-    assert [n["slug"] for n in index["notebooks"]] == SLUGS
+    assert [n["slug"] for n in index["notebooks"]] == SLUGS + SERVER_SLUGS
+    assert [n["tier"] for n in index["notebooks"]] == ["browser"] * len(SLUGS) + ["server"] * len(
+        SERVER_SLUGS
+    )
     for entry in index["notebooks"]:
         assert (built_site / entry["page_url"] / "index.html").is_file()
         assert (built_site / entry["app_url"]).is_file()

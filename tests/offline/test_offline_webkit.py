@@ -23,7 +23,7 @@ from .webkit import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
 PANEL_STATE_JS = "return document.querySelector('.mplat-offline') && document.querySelector('.mplat-offline').dataset.state"
-CARD_STATES_JS = "return [...document.querySelectorAll('li.mplat-card')].map(c => c.dataset.offline || '')"
+CARD_STATES_JS = "return [...document.querySelectorAll('li.mplat-card[data-tier=browser]')].map(c => c.dataset.offline || '')"
 
 
 def test_gallery_offline_in_webkit_every_notebook_runs_with_the_server_stopped(

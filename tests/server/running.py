@@ -62,10 +62,11 @@ def server_environment(aws_endpoint: str, extra: Mapping[str, str]) -> dict[str,
 
 @contextmanager
 def serve(
-    env: Mapping[str, str], workdir: Path, *args: str, script: Path = SERVE_SCRIPT
+    env: Mapping[str, str], workdir: Path, *args: str, script: Path = SERVE_SCRIPT, port: int | None = None
 ) -> Iterator[RunningServer]:
-    """Run `script` (serve.sh) on a free port until /health answers; stop its process group afterwards."""
-    port = free_port()
+    """Run `script` (serve.sh) on `port` (default: a free one) until /health answers; stop its process
+    group afterwards."""
+    port = port or free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(

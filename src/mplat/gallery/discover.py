@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import GalleryError, NotebookError
-from .model import Notebook
+from .model import Notebook, Tier
 
 # PEP 723 inline script metadata: a `# /// script` … `# ///` comment block.
 _PEP723 = re.compile(r"(?m)^# /// script\s*$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
@@ -62,7 +62,7 @@ def _typed[T](path: Path, meta: dict, key: str, kind: type[T], default: T) -> T:
     return value
 
 
-def load_notebook(path: Path) -> Notebook:
+def load_notebook(path: Path, tier: Tier = "browser") -> Notebook:
     text = path.read_text(encoding="utf-8")
     meta = read_script_metadata(path, text)
     mplat = meta.get("tool", {}).get("mplat", {})
@@ -82,10 +82,13 @@ def load_notebook(path: Path) -> Notebook:
         order=_typed(path, mplat, "order", int, 1000),
         dependencies=tuple(str(d) for d in deps),
         imports=imported_modules(path, text),
+        tier=tier,
     )
 
 
-def discover(notebooks_dir: Path, on_error: Callable[[NotebookError], None] | None = None) -> list[Notebook]:
+def discover(
+    notebooks_dir: Path, on_error: Callable[[NotebookError], None] | None = None, tier: Tier = "browser"
+) -> list[Notebook]:
     """Every `*.py` notebook directly in `notebooks_dir`, in gallery order (order, then title).
 
     A notebook whose file cannot be read raises, or is passed to `on_error` and left out (non-strict builds).
@@ -99,7 +102,7 @@ def discover(notebooks_dir: Path, on_error: Callable[[NotebookError], None] | No
         if path.name.startswith("_"):
             continue
         try:
-            notebooks.append(load_notebook(path))
+            notebooks.append(load_notebook(path, tier))
         except NotebookError as exc:
             if on_error is None:
                 raise

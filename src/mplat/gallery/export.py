@@ -38,6 +38,7 @@ class ExportRequest:
     options: tuple[str, ...] = ("--mode", "run")
     extra_inputs: tuple[Path, ...] = ()  # files/folders whose change must re-export (libraries, data)
     concurrency: int = 2
+    environment: tuple[tuple[str, str], ...] = ()  # variables set for the export (server previews' settings)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,14 @@ class ExportResult:
 
 def export_key(nb: Notebook, request: ExportRequest, inputs_digest: str) -> str:
     payload = json.dumps(
-        [EXPORT_FORMAT_VERSION, request.marimo_version, list(request.options), inputs_digest, nb.slug]
+        [
+            EXPORT_FORMAT_VERSION,
+            request.marimo_version,
+            list(request.options),
+            inputs_digest,
+            nb.slug,
+            *([list(request.environment)] if request.environment else []),
+        ]
     ).encode()
     return hashlib.sha256(payload + nb.path.read_bytes()).hexdigest()[:32]
 
@@ -84,6 +92,7 @@ def export_notebooks(
             result = run(
                 [*marimo_cmd(), "export", "html-wasm", str(nb.path), "-o", str(out), *request.options],
                 cwd=nb.path.parent,
+                environment=dict(request.environment),
             )
             if result.returncode != 0 or not out.is_file():
                 raise NotebookError(

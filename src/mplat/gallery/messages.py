@@ -126,6 +126,29 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "You are offline, and this page is not available offline.",
         "de": "Sie sind offline, und diese Seite ist offline nicht verfügbar.",
     },
+    # Server notebooks (notebooks/analysis/) on /gallery/ and their pages (pages.py, server_tier.py)
+    "tier.badge": {"en": "Runs on the server · sign-in", "de": "Läuft auf dem Server · Anmeldung"},
+    "tier.gallery_intro": {
+        "en": "Notebooks marked “{badge}” need the team's server and a sign-in; their pages show a preview "
+        "computed when this site was built.",
+        "de": "Notebooks mit „{badge}“ brauchen den Server des Teams und eine Anmeldung; ihre Seiten zeigen "
+        "eine Vorschau, die beim Erstellen dieser Website berechnet wurde.",
+    },
+    "tier.open": {"en": "Open on the server", "de": "Auf dem Server öffnen"},
+    "tier.no_server": {
+        "en": "Preview only: this site has no server configured, so it cannot open the notebook.",
+        "de": "Nur Vorschau: Für diese Website ist kein Server eingerichtet, daher kann sie das Notebook "
+        "nicht öffnen.",
+    },
+    "tier.offline": {
+        "en": "You are offline: opening it needs a connection to the server.",
+        "de": "Sie sind offline: Zum Öffnen braucht es eine Verbindung zum Server.",
+    },
+    "tier.preview_note": {
+        "en": "Preview: results computed when this site was built, on the sample data.",
+        "de": "Vorschau: Ergebnisse, die beim Erstellen dieser Website mit den Beispieldaten berechnet wurden.",
+    },
+    "tier.preview_title": {"en": "{title} (preview)", "de": "{title} (Vorschau)"},
 }
 
 # What the notebook pages (apps/<slug>.html) need: they load none of the site's scripts.

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+# "browser": runs in the visitor's browser (notebooks/demos/); "server": runs on the marimo server tier
+# (notebooks/analysis/), shown in the gallery with a preview computed at build time.
+Tier = Literal["browser", "server"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Notebook:
     order: int
     dependencies: tuple[str, ...]  # PEP 723 `dependencies`
     imports: frozenset[str]  # top-level modules imported by its cells
+    tier: Tier = "browser"
 
     @property
     def app_file(self) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import pages
+from . import pages, server_tier
 from .app_page import BRAND_HASH, AppPageOptions, app_head, brand_app_html, write_brand_stylesheet
 from .check import check_notebooks
 from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
@@ -24,7 +24,7 @@ from .export import ExportRequest, ExportResult, export_notebooks, write_apps
 from .model import BuildReport, BuildTimings, Notebook
 from .pwa import AppIdentity, app_page_transform
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
-from .thumbnails import ThumbnailJob, make_thumbnails
+from .thumbnails import SNAPSHOT_SCRIPT, ThumbnailJob, make_thumbnails
 
 RUNTIME_DIR = "runtime"  # site-relative folder of the shared Pyodide runtime
 APPS_DIR = "apps"
@@ -52,6 +52,9 @@ class GalleryRequest:
     slim_wheels: bool = True  # third-party files a browser notebook never reads left out (slim.py)
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
+    # Server notebooks (server_tier.py): cards and build-time previews; "Open" goes to `server_url`.
+    server_notebooks_dir: Path | None = None
+    server_url: str = ""  # normalised (ends with "/"); empty: no server, previews only
 
 
 @dataclass
@@ -63,6 +66,12 @@ class PreparedGallery:
     thumbnails: dict[str, Path]
     skipped: list[pages.SkippedNotebook]
     report: BuildReport
+    server_notebooks: list[Notebook] = field(default_factory=list)
+
+    @property
+    def all_notebooks(self) -> list[Notebook]:
+        """Browser notebooks, then server notebooks: the gallery's order."""
+        return self.notebooks + self.server_notebooks
 
 
 def export_options(request: GalleryRequest) -> tuple[str, ...]:
@@ -104,10 +113,17 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
 
     started = time.perf_counter()
     notebooks = discover(request.notebooks_dir, on_error=skip)
-    problems = check_notebooks(notebooks, request.cache_dir, version)
+    server_notebooks = (
+        discover(request.server_notebooks_dir, on_error=skip, tier="server")
+        if request.server_notebooks_dir is not None
+        else []
+    )
+    _check_slugs_unique(notebooks, server_notebooks)
+    problems = check_notebooks(notebooks + server_notebooks, request.cache_dir, version)
     for slug in sorted(problems):
         skip(problems[slug])
     notebooks = skip.drop(notebooks, set(problems))
+    server_notebooks = skip.drop(server_notebooks, set(problems))
     timings["check"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -123,9 +139,12 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         ),
         progress=log,
     )
+    previews = _export_server_previews(request, server_notebooks, version, log)
+    exports = _merged(exports, previews)
     for slug in sorted(exports.failed):
         skip(exports.failed[slug])
     notebooks = skip.drop(notebooks, set(exports.failed))
+    server_notebooks = skip.drop(server_notebooks, set(exports.failed))
     timings["export"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -158,9 +177,15 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels ({how})")
 
     started = time.perf_counter()
-    prepared = PreparedGallery(request, notebooks, exports, runtime, {}, skip.skipped, BuildReport())
+    prepared = PreparedGallery(
+        request, notebooks, exports, runtime, {}, skip.skipped, BuildReport(), server_notebooks
+    )
     # A thumbnail shows the exported page with the brand's CSS: a change to either takes it again.
-    jobs = [ThumbnailJob(nb, f"{exports.keys[nb.slug]}-{BRAND_HASH}") for nb in notebooks]
+    # A server notebook's preview always holds its outputs in the page (and Python never starts there).
+    jobs = [
+        ThumbnailJob(nb, f"{exports.keys[nb.slug]}-{BRAND_HASH}", outputs_in_page=nb.tier == "server" or None)
+        for nb in prepared.all_notebooks
+    ]
     prepared.thumbnails, rendered = make_thumbnails(
         jobs,
         request.cache_dir,
@@ -181,6 +206,55 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     return prepared
 
 
+def _check_slugs_unique(notebooks: list[Notebook], server_notebooks: list[Notebook]) -> None:
+    browser = {nb.slug: nb.path for nb in notebooks}
+    for nb in server_notebooks:
+        if nb.slug in browser:
+            raise NotebookError(
+                nb.path,
+                f"slug {nb.slug!r} is also used by {browser[nb.slug]} (one gallery page each); rename one",
+            )
+
+
+def _export_server_previews(
+    request: GalleryRequest, server_notebooks: list[Notebook], version: str, log: Callable[[str], None]
+) -> ExportResult:
+    """Each server notebook run once at build time on CPython with the sample data: its preview page."""
+    server_code = request.source_dir / "mplat" / "server" if request.source_dir else None
+    inputs = [p for p in (server_code, request.data_dir) if p is not None and p.exists()]
+    return export_notebooks(
+        ExportRequest(
+            notebooks=tuple(server_notebooks),
+            cache_dir=request.cache_dir,
+            marimo_version=version,
+            options=server_tier.PREVIEW_EXPORT_OPTIONS,
+            extra_inputs=tuple(inputs),
+            concurrency=request.concurrency,
+            environment=server_tier.preview_environment(request.cache_dir, request.data_dir),
+        ),
+        progress=log,
+    )
+
+
+def _merged(a: ExportResult, b: ExportResult) -> ExportResult:
+    return ExportResult(
+        html={**a.html, **b.html},
+        frontend_dir=a.frontend_dir,
+        exported=a.exported + b.exported,
+        failed={**a.failed, **b.failed},
+        keys={**a.keys, **b.keys},
+    )
+
+
+# In a server notebook's preview page Python never starts: the page shows the outputs computed at build
+# time (the notebook gate reads this flag, as for thumbnails).
+PREVIEW_ONLY = f"<script data-mplat-preview>{SNAPSHOT_SCRIPT}</script>"
+
+
+def _preview_only(html: str) -> str:
+    return html.replace("<head>", "<head>\n" + PREVIEW_ONLY, 1)
+
+
 def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     request = prepared.request
     head = app_head(request.app_page)
@@ -191,14 +265,19 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     plans = {
         nb.slug: boot_plan(prepared.runtime.lockfile, nb, worker, runtime_url) for nb in prepared.notebooks
     }
+    server_slugs = {nb.slug for nb in prepared.server_notebooks}
+
+    def transform(slug: str, html: str) -> str:
+        html = install_and_gate(slug, brand_app_html(html, head, request.app_page.language))
+        # A server notebook's preview never starts Python: no boot plan, held for good.
+        return _preview_only(html) if slug in server_slugs else add_boot_script(html, plans[slug])
+
     write_apps(
         prepared.exports,
         site_dir / APPS_DIR,
         runtime_url=runtime_url,
         mathjax_source=request.mathjax_file,
-        transform_html=lambda slug, html: add_boot_script(
-            install_and_gate(slug, brand_app_html(html, head, request.app_page.language)), plans[slug]
-        ),
+        transform_html=transform,
     )
     install_controller(site_dir / APPS_DIR)
     write_brand_stylesheet(site_dir / APPS_DIR)
@@ -220,9 +299,10 @@ def write_site(prepared: PreparedGallery, site_dir: Path) -> None:
         shutil.copy2(path, dest)
     downloads = site_dir / pages.DOWNLOADS_DIR
     downloads.mkdir(parents=True, exist_ok=True)
-    for nb in prepared.notebooks:
+    for nb in prepared.all_notebooks:
         shutil.copy2(nb.path, downloads / f"{nb.slug}.py")
     (site_dir / "gallery.json").write_text(
-        pages.gallery_json(prepared.notebooks, thumbnail_urls(prepared)), encoding="utf-8"
+        pages.gallery_json(prepared.all_notebooks, thumbnail_urls(prepared), prepared.request.server_url),
+        encoding="utf-8",
     )
     prepared.report.timings = replace(prepared.report.timings, pages=time.perf_counter() - started)

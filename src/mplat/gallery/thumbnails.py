@@ -47,6 +47,7 @@ SNAPSHOT_SCRIPT = "window.MPLAT_SNAPSHOT = true;"
 class ThumbnailJob:
     notebook: Notebook
     key: str  # the export's content key (notebook, marimo, options, libraries, data) and the brand CSS
+    outputs_in_page: bool | None = None  # None: as `make_thumbnails` is told for every notebook
 
 
 def branded_card(title: str) -> bytes:
@@ -167,16 +168,19 @@ def _screenshots(
             context.route(
                 "**/*", lambda r: r.continue_() if r.request.url.startswith(server.url) else r.abort()
             )
-            if outputs_in_page:
-                context.add_init_script(SNAPSHOT_SCRIPT)
-            kernel_state = "held" if outputs_in_page else "ready"
+            held = {
+                job.notebook.slug: outputs_in_page if job.outputs_in_page is None else job.outputs_in_page
+                for job in jobs
+            }
             pages = {job.notebook.slug: context.new_page() for job in jobs}
             for slug, page in pages.items():  # all boot in parallel
+                if held[slug]:
+                    page.add_init_script(SNAPSHOT_SCRIPT)
                 page.goto(f"{server.url}apps/{slug}.html", wait_until="domcontentloaded")
             deadline = time.monotonic() + timeout_s
             for slug, page in pages.items():
                 try:
-                    wait_until_settled(page, deadline, kernel_state)
+                    wait_until_settled(page, deadline, "held" if held[slug] else "ready")
                     shots[slug] = _from_screenshot(page.screenshot(type="png"))
                     log(f"{slug}: thumbnail taken")
                 except Exception as exc:  # a thumbnail must never fail the build

@@ -34,5 +34,13 @@ def marimo_cmd() -> list[str]:
     return [find_tool("marimo", "install the project with `make setup` (pip install -e '.[dev]')")]
 
 
-def run(cmd: list[str], *, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=timeout)
+def run(
+    cmd: list[str],
+    *,
+    cwd: Path | None = None,
+    timeout: float = 600,
+    environment: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; `environment` adds to (or overrides) the tool environment."""
+    env = {**tool_env(), **(environment or {})}
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -51,7 +51,43 @@
     frame.src = frame.getAttribute("src").split("?")[0] + window.location.search;
   }
 
-  function init() { forwardQuery(); setupFilter(); setupEmbed(); }
+  // Server notebooks: while the browser is offline, their cards and pages say that opening one needs a
+  // connection, and "Open on the server" becomes a disabled button (never a dead link). No request is made
+  // to the server here: the link is only followed when someone presses it.
+  function setupServerLinks() {
+    var notes = document.querySelectorAll(".mplat-server__note[data-offline-note]");
+    var links = document.querySelectorAll("a.mplat-open-server, .mplat-open-server[data-href]");
+    if (!notes.length && !links.length) return;
+    function update() {
+      var offline = navigator.onLine === false;
+      notes.forEach(function (note) {
+        if (!note.hasAttribute("data-static-note")) note.setAttribute("data-static-note", note.textContent);
+        note.textContent = offline ? note.getAttribute("data-offline-note") : note.getAttribute("data-static-note");
+      });
+      document.documentElement.toggleAttribute("data-mplat-offline", offline);
+      links.forEach(function (link) {
+        if (offline && link.hasAttribute("href")) {
+          link.setAttribute("data-href", link.getAttribute("href"));
+          link.removeAttribute("href");
+          link.setAttribute("aria-disabled", "true");
+          link.setAttribute("role", "link");
+        } else if (!offline && link.hasAttribute("data-href")) {
+          link.setAttribute("href", link.getAttribute("data-href"));
+          link.removeAttribute("data-href");
+          link.removeAttribute("aria-disabled");
+          link.removeAttribute("role");
+        }
+      });
+    }
+    update();
+    if (!window.mplatServerLinksWatched) {
+      window.mplatServerLinksWatched = true;
+      window.addEventListener("online", function () { setupServerLinks(); });
+      window.addEventListener("offline", function () { setupServerLinks(); });
+    }
+  }
+
+  function init() { forwardQuery(); setupFilter(); setupEmbed(); setupServerLinks(); }
   // Material's instant navigation swaps pages without a load event: re-run on each page.
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else document.addEventListener("DOMContentLoaded", init);

@@ -125,7 +125,8 @@
     for (const card of document.querySelectorAll("li.mplat-card")) {
       const slug = cardSlug(card);
       if (!slug || !(slug in status.notebooks)) continue;
-      const ready = status.notebooks[slug];
+      // A server notebook's preview may be stored, but the notebook itself runs only on the server.
+      const ready = status.notebooks[slug] && card.dataset.tier !== "server";
       card.dataset.offline = ready ? "ready" : "online";
       let badge = card.querySelector(".mplat-offline-badge");
       if (!badge) {
@@ -255,7 +256,7 @@
     await ask(worker, { type: "hello" }).catch(() => {});
     const notebook = document.querySelector(".mplat-notebook[data-slug]");
     if (notebook) {
-      await notebookInteractive();
+      if (notebook.dataset.tier !== "server") await notebookInteractive(); // a preview runs no Python
       await ask(worker, { type: "pin", slug: notebook.dataset.slug }).catch(() => {});
     }
     await setUpGallery(worker);
