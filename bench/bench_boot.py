@@ -215,6 +215,8 @@ def _project(root: Path) -> Path:
     shutil.copy2(REPO / "notebooks" / "demos" / NOTEBOOK, demos / NOTEBOOK)
     (demos / "public").symlink_to((REPO / "notebooks" / "demos" / "public").resolve())
     config = (REPO / "mkdocs.yml").read_text()
+    # Browser notebooks only: the server notebooks' previews (bench_serve covers them) are not measured here.
+    config = re.sub(r"\n\s+server_(notebooks_dir|url):.*", "", config)
     config = re.sub(r"\n\s+precompute_outputs:.*", "", config)
     config = config.replace(
         "  - mplat-gallery:\n",

@@ -38,6 +38,8 @@ def _project(root: Path) -> Path:
         (root / name).symlink_to(REPO / name)
     shutil.copytree(REPO / "notebooks" / "demos", root / "notebooks" / "demos", symlinks=True)
     config = (REPO / "mkdocs.yml").read_text()
+    # Browser notebooks only: the server notebooks' previews (bench_serve covers them) are not measured here.
+    config = re.sub(r"\n\s+server_(notebooks_dir|url):.*", "", config)
     config = config.replace(
         "  - mplat-gallery:\n", f"  - mplat-gallery:\n      cache_dir: {root / '.cache'}\n", 1
     )
