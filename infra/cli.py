@@ -314,7 +314,7 @@ def server_url_cmd(env: str, envs_dir: Path) -> None:
     """Print the server tier's public address (https://<[dns] domain>/), which the gallery's "Open on the
     server" buttons use: `MPLAT_SERVER_URL=$(python -m infra server-url --env prod) make site`. Prints
     nothing when the env's server tier is off."""
-    from infra.compute_config import compute_tier
+    from infra.services.compute_settings import compute_tier
 
     def body() -> int:
         tier = compute_tier(load_config(env, envs_dir))

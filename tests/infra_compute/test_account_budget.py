@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from infra import cost
-from infra.compute_config import compute_tier
 from infra.config import load_config
 from infra.services import monitoring
+from infra.services.compute_settings import compute_tier
 
 from .conftest import REPO_ROOT, InfraRunner
 

@@ -226,7 +226,9 @@ def gallery_page(
         + [_warning_card(s, language) for s in skipped or []]
     )
     has_server = any(nb.tier == "server" for nb in notebooks)
-    server_intro = " " + text("tier.gallery_intro", language, badge=text("tier.badge", language)) if has_server else ""
+    server_intro = (
+        " " + text("tier.gallery_intro", language, badge=text("tier.badge", language)) if has_server else ""
+    )
     title = text("gallery.title", language)
     return _front_matter(title, text("gallery.description", language)) + (
         f"# {t('gallery.title')}\n\n"
