@@ -122,8 +122,7 @@ def plan_cmd(env: str, only: str | None, envs_dir: Path, chalice_config: Path) -
     def body() -> int:
         ctx = make_context(env, envs_dir, chalice_config)
         actions = engine.plan(ctx, select(only))
-        for action in actions:
-            click.echo(action.describe())
+        engine.DisplayOnlyExecutor(sys.stdout).execute(actions)
         if not actions:
             click.echo(f"No changes: {env} is up to date.")
             return EXIT_OK

@@ -1,5 +1,9 @@
 """The provisioning engine: desired state → planner diff → list of actions → executor.
 
+A plan is data (Chalice's planner/executor split): each `Action` names its service, resource, the attributes
+that differ and the API calls it would make (`Action.calls`); `DisplayOnlyExecutor` prints that (`plan`) and
+`Executor` runs it (`apply`, `destroy`). Tests inspect plans without running anything.
+
 A service (one module in `infra/services/`) reads what exists, compares it with what the env config asks
 for, and returns `Action`s. Nothing is written while planning, so `plan` is always safe. `apply` runs the
 actions in order; each action's steps are idempotent writes, so an apply that stopped half-way is finished
@@ -15,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
@@ -23,6 +28,31 @@ from infra.config import EnvConfig
 
 Kind = Literal["create", "update", "delete"]
 _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """One step of an action with the API call it makes, e.g. `s3.put_bucket_versioning` (or, for a step that
+    is more than one call, what it does)."""
+
+    api: str
+    run: Callable[[], object] = field(compare=False, repr=False)
+
+    def __call__(self) -> object:
+        return self.run()
+
+
+def api_of(step: Callable[[], object], default: str = "step") -> str:
+    """The API call a step makes: a `Call`'s own, a boto3 method's `service.operation` (bare or in a
+    `functools.partial`), else the function's name (`default` for a lambda)."""
+    if isinstance(step, Call):
+        return step.api
+    func = step.func if isinstance(step, partial) else step
+    name = getattr(func, "__name__", "<lambda>")
+    model = getattr(getattr(getattr(func, "__self__", None), "meta", None), "service_model", None)
+    if model is not None:
+        return f"{model.service_name}.{name}"
+    return default if name in ("<lambda>", "create", "write") else name
 
 
 @dataclass(frozen=True)
@@ -36,6 +66,11 @@ class Action:
     steps: tuple[Callable[[], object], ...] = field(default=(), compare=False, repr=False)
     # Set by destroy planners when deleting would lose data and --force-data-loss was not given.
     refused: str = ""
+
+    @property
+    def calls(self) -> tuple[str, ...]:
+        """The API calls `apply` would make, in order (names only, never arguments: they may be secret)."""
+        return tuple(api_of(step) for step in self.steps)
 
     def describe(self) -> str:
         detail = f" ({', '.join(self.changes)})" if self.changes else ""
@@ -99,6 +134,7 @@ class Attribute:
     read: Callable[[], Any]
     write: Callable[[Any], object]
     matches: Callable[[Any, Any], bool] = default_match
+    api: str = ""  # the call `write` makes, e.g. "s3.put_bucket_versioning" (shown by `plan`)
 
 
 @dataclass(frozen=True)
@@ -108,10 +144,14 @@ class Resource:
     exists: Callable[[], bool]
     create: Callable[[], object]
     attributes: Sequence[Attribute] = ()
+    create_api: str = ""  # the call `create` makes, e.g. "s3.create_bucket" (shown by `plan`)
 
     def plan(self) -> list[Action]:
         if not self.exists():
-            steps = (self.create, *(_bind(a) for a in self.attributes if a.desired is not None))
+            create = Call(
+                self.create_api or api_of(self.create, f"create {self.resource.split()[0]}"), self.create
+            )
+            steps = (create, *(_bind(a) for a in self.attributes if a.desired is not None))
             return [Action(self.service, "create", self.resource, (), steps)]
         drifted = [a for a in self.attributes if not a.matches(a.desired, a.read())]
         if not drifted:
@@ -120,8 +160,8 @@ class Resource:
         return [Action(self.service, "update", self.resource, changes, tuple(_bind(a) for a in drifted))]
 
 
-def _bind(attribute: Attribute) -> Callable[[], object]:
-    return lambda: attribute.write(attribute.desired)
+def _bind(attribute: Attribute) -> Call:
+    return Call(attribute.api or f"write {attribute.name}", lambda: attribute.write(attribute.desired))
 
 
 def canonical(value: Any) -> Any:
@@ -156,11 +196,34 @@ def plan_destroy(ctx: Context, services: Iterable[Service], *, force_data_loss: 
     return actions
 
 
+class DisplayOnlyExecutor:
+    """Prints a plan, each action with the API calls `apply` would make; runs nothing."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def execute(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            print(action.describe(), file=self.out)
+            for api in () if action.refused else action.calls:
+                print(f"    {api}", file=self.out)
+
+
+class Executor:
+    """Runs a plan in order; the first failure stops it with `ApplyFailed` (which says what to do next)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def execute(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            print(action.describe(), file=self.out, flush=True)
+            try:
+                for step in action.steps:
+                    step()
+            except Exception as exc:
+                raise ApplyFailed(action, exc) from exc
+
+
 def execute(actions: Sequence[Action], out: TextIO) -> None:
-    for action in actions:
-        print(action.describe(), file=out, flush=True)
-        try:
-            for step in action.steps:
-                step()
-        except Exception as exc:
-            raise ApplyFailed(action, exc) from exc
+    Executor(out).execute(actions)

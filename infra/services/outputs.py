@@ -7,13 +7,12 @@ the stage are left as they are.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from infra import naming
-from infra.engine import Action, Context, Kind
+from infra.engine import Action, Call, Context, Kind
+from mplat.files import write_atomic
 
 NAME = "outputs"
 NEW_CONFIG = {"version": "2.0", "app_name": "mplat", "stages": {}}
@@ -70,14 +69,10 @@ def merged(actual: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_atomically(path: Path, config: dict[str, Any]) -> None:
-    """Never leave a half-written config.json: write beside it, then rename over it."""
+def write_config(path: Path, config: dict[str, Any]) -> None:
+    """Never leave a half-written config.json: written beside it, then renamed over it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(config, handle, indent=2, sort_keys=False)
-        handle.write("\n")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(config, indent=2, sort_keys=False) + "\n")
 
 
 def plan(ctx: Context) -> list[Action]:
@@ -92,11 +87,12 @@ def plan(ctx: Context) -> list[Action]:
         current = read_config(path)
         stages = current.setdefault("stages", {})
         stages[ctx.env] = merged(stages.get(ctx.env, {}), desired)
-        write_atomically(path, current)
+        write_config(path, current)
 
     kind: Kind = "create" if stage is None else "update"
     changes = () if stage is None else tuple(k for k, v in desired.items() if not contains(stage.get(k), v))
-    return [Action(NAME, kind, f"chalice-stage {ctx.env} in {path}", changes, (write,))]
+    step = Call(f"write stage {ctx.env} of {path.name}", write)
+    return [Action(NAME, kind, f"chalice-stage {ctx.env} in {path}", changes, (step,))]
 
 
 def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
@@ -107,6 +103,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
     def remove() -> None:
         current = read_config(path)
         current.get("stages", {}).pop(ctx.env, None)
-        write_atomically(path, current)
+        write_config(path, current)
 
-    return [Action(NAME, "delete", f"chalice-stage {ctx.env} in {path}", (), (remove,))]
+    step = Call(f"remove stage {ctx.env} from {path.name}", remove)
+    return [Action(NAME, "delete", f"chalice-stage {ctx.env} in {path}", (), (step,))]

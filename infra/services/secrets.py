@@ -64,7 +64,7 @@ def _placeholder(ctx: Context, spec: Placeholder) -> list[Action]:
     if described and described.get("DeletedDate"):  # destroyed within the recovery window: bring it back
         return [
             Action(
-                NAME, "update", resource, ("restore",), (lambda: sm.restore_secret(SecretId=spec.secret_id),)
+                NAME, "update", resource, ("restore",), (partial(sm.restore_secret, SecretId=spec.secret_id),)
             )
         ]
 
@@ -79,8 +79,11 @@ def _placeholder(ctx: Context, spec: Placeholder) -> list[Action]:
         NAME,
         resource,
         exists=lambda: described is not None,
-        create=lambda: sm.create_secret(
-            Name=spec.secret_id, Description=spec.description, Tags=to_list(standard_tags(ctx.config, NAME))
+        create=partial(
+            sm.create_secret,
+            Name=spec.secret_id,
+            Description=spec.description,
+            Tags=to_list(standard_tags(ctx.config, NAME)),
         ),
         attributes=[
             Attribute(
@@ -88,12 +91,14 @@ def _placeholder(ctx: Context, spec: Placeholder) -> list[Action]:
                 spec.description,
                 lambda: (_describe(sm, spec.secret_id) or {}).get("Description"),
                 lambda v: sm.update_secret(SecretId=spec.secret_id, Description=v),
+                api="secretsmanager.update_secret",
             ),
             Attribute(
                 "tags",
                 standard_tags(ctx.config, NAME),
                 lambda: from_list((_describe(sm, spec.secret_id) or {}).get("Tags", [])),
                 write_tags,
+                api="secretsmanager.untag_resource+tag_resource",
             ),
         ],
     ).plan()
