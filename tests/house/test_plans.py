@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from infra.config import ENVS_DIR, load_config
 from infra.engine import Action, Call, Context, DisplayOnlyExecutor, Executor, api_of
-from infra.services import outputs, secrets
+from infra.services import outputs, secrets, storage
 
 
 class FakeSecretsManager:
@@ -42,6 +42,25 @@ class FakeSecretsManager:
 
         write.__name__ = operation
         return MethodType(write, self)
+
+
+class EmptyAccount:
+    """A client of an account that has nothing yet: every read is a 404, every write is recorded."""
+
+    def __init__(self, service: str) -> None:
+        self.meta = SimpleNamespace(service_model=SimpleNamespace(service_name=service))
+        self.calls: list[str] = []
+
+    def __getattr__(self, operation: str) -> Any:
+        def call(client: EmptyAccount, **kwargs: Any) -> dict[str, Any]:
+            if operation.startswith(("get_", "describe_", "head_")):
+                error = {"Error": {"Code": "NotFound"}, "ResponseMetadata": {"HTTPStatusCode": 404}}
+                raise ClientError(error, operation)  # type: ignore[arg-type]
+            client.calls.append(operation)
+            return {}
+
+        call.__name__ = operation
+        return MethodType(call, self)
 
 
 class FakeAws:
@@ -134,6 +153,27 @@ def test_secrets_destroy_plan_touches_only_managed_secrets() -> None:
         f"secret {okta.secret_id}",
         ("secretsmanager.delete_secret",),
     )
+
+
+def test_storage_plan_for_an_empty_account_creates_both_buckets_attribute_by_attribute() -> None:
+    s3 = EmptyAccount("s3")
+    actions = storage.plan(context(s3=s3))
+    assert [(a.kind, a.resource.split("-")[-2]) for a in actions] == [
+        ("create", "raw"),
+        ("create", "derived"),
+    ]
+    # In apply order: versioning before the lifecycle that expires old versions, the policy before the tags.
+    assert actions[0].calls == (
+        "create s3-bucket",
+        "write public-access-block",
+        "write ownership",
+        "write encryption",
+        "write versioning",
+        "write lifecycle",
+        "write policy",
+        "write tags",
+    )
+    assert s3.calls == []  # planning writes nothing
 
 
 def test_display_only_executor_prints_and_runs_nothing_the_executor_runs() -> None:
