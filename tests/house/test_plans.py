@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import io
 import json
+import tomllib
 from pathlib import Path
 from types import MethodType, SimpleNamespace
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
-from infra.config import ENVS_DIR, load_config
+from infra.config import ENVS_DIR, EnvConfig, load_config, parse_config
 from infra.engine import Action, Call, Context, DisplayOnlyExecutor, Executor, api_of
-from infra.services import outputs, secrets, storage
+from infra.services import SERVICES, outputs, secrets, storage
 
 
 class FakeSecretsManager:
@@ -44,23 +46,137 @@ class FakeSecretsManager:
         return MethodType(write, self)
 
 
-class EmptyAccount:
-    """A client of an account that has nothing yet: every read is a 404, every write is recorded."""
+class NotFound(ClientError):
+    def __init__(self, operation: str = "read") -> None:
+        super().__init__(
+            {"Error": {"Code": "NotFound"}, "ResponseMetadata": {"HTTPStatusCode": 404}}, operation
+        )
 
-    def __init__(self, service: str) -> None:
+
+class _AnyNotFound:
+    """`client.exceptions.<Anything>NotFound…`: the one NotFound class, which every read of nothing raises."""
+
+    def __getattr__(self, name: str) -> type[ClientError]:
+        return NotFound
+
+
+class EmptyAccount:
+    """A client of an account that has nothing yet: a read raises NotFound (404) unless `answers` holds its
+    response (list calls answer empty lists), every write is recorded."""
+
+    exceptions = _AnyNotFound()
+
+    def __init__(self, service: str, answers: dict[str, Any] | None = None) -> None:
         self.meta = SimpleNamespace(service_model=SimpleNamespace(service_name=service))
+        self.answers = answers or {}
         self.calls: list[str] = []
+
+    def get_paginator(self, operation: str) -> Any:
+        return SimpleNamespace(paginate=lambda **kwargs: [self.answers.get(operation, {})])
 
     def __getattr__(self, operation: str) -> Any:
         def call(client: EmptyAccount, **kwargs: Any) -> dict[str, Any]:
+            if operation in client.answers:
+                return client.answers[operation]
             if operation.startswith(("get_", "describe_", "head_")):
-                error = {"Error": {"Code": "NotFound"}, "ResponseMetadata": {"HTTPStatusCode": 404}}
-                raise ClientError(error, operation)  # type: ignore[arg-type]
-            client.calls.append(operation)
+                raise NotFound(operation)
+            if not operation.startswith("list_"):
+                client.calls.append(operation)
             return {}
 
         call.__name__ = operation
         return MethodType(call, self)
+
+
+# The empty lists the planners page through, per client (the rest of an empty account is NotFound).
+EMPTY_LISTS: dict[str, dict[str, Any]] = {
+    "route53": {
+        "list_hosted_zones_by_name": {"HostedZones": [{"Name": "dev.example.com.", "Id": "/hostedzone/Z1"}]},
+        "list_resource_record_sets": {"ResourceRecordSets": []},
+    },
+    "ec2": {
+        key: {field: []}
+        for key, field in {
+            "describe_vpcs": "Vpcs",
+            "describe_subnets": "Subnets",
+            "describe_security_groups": "SecurityGroups",
+            "describe_internet_gateways": "InternetGateways",
+            "describe_route_tables": "RouteTables",
+            "describe_nat_gateways": "NatGateways",
+            "describe_vpc_endpoints": "VpcEndpoints",
+            "describe_addresses": "Addresses",
+        }.items()
+    }
+    | {
+        "describe_availability_zones": {
+            "AvailabilityZones": [{"ZoneName": "eu-central-1a"}, {"ZoneName": "eu-central-1b"}]
+        }
+    },
+    "iam": {"list_users": {"Users": []}, "list_roles": {"Roles": []}},
+    "acm": {"list_certificates": {"CertificateSummaryList": []}},
+    "efs": {
+        "describe_file_systems": {"FileSystems": []},
+        "describe_access_points": {"AccessPoints": []},
+        "describe_mount_targets": {"MountTargets": []},
+    },
+    "ecs": {
+        "describe_clusters": {"clusters": []},
+        "describe_services": {"services": []},
+        "list_task_definitions": {"taskDefinitionArns": []},
+    },
+    "logs": {"describe_log_groups": {"logGroups": []}},
+    "cloudwatch": {"describe_alarms": {"MetricAlarms": []}},
+    "sns": {"list_topics": {"Topics": []}},
+}
+
+
+class EmptyAws:
+    region = "eu-central-1"
+    account_id = "123456789012"
+
+    def __init__(self) -> None:
+        self.clients: dict[str, EmptyAccount] = {}
+
+    def client(self, service: str) -> EmptyAccount:
+        return self.clients.setdefault(service, EmptyAccount(service, EMPTY_LISTS.get(service)))
+
+
+def compute_on_config() -> EnvConfig:
+    """dev with the compute tier on (a zone, a domain and an Okta issuer, as an operator sets them)."""
+    raw = tomllib.loads((ENVS_DIR / "dev.toml").read_text())
+    raw["compute"]["enabled"] = True
+    raw["compute"]["office_hours"] = True
+    raw.setdefault("okta", {})["issuer"] = "https://example.okta.com/oauth2/default"
+    raw.setdefault("dns", {}).update(zone="dev.example.com", domain="marimo.dev.example.com")
+    return parse_config("dev", ENVS_DIR / "dev.toml", raw)
+
+
+# What each service creates in an empty account, at least (the moto tests check the rest).
+CREATES = {
+    "storage": {"s3-bucket"},
+    "iam": {"iam-role"},
+    "secrets": {"secret"},
+    "site": {"s3-bucket", "cloudfront-distribution"},
+    "outputs": {"chalice-stage"},
+    "network": {"vpc", "subnet", "security-group"},
+    "efs": {"efs-file-system", "efs-access-point"},
+    "dns": {"acm-certificate"},
+    "compute": {"ecs-cluster", "ecs-service", "load-balancer"},
+    "schedule": {"schedule"},
+    "monitoring": {"alarm", "budget"},
+}
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.NAME)
+def test_every_service_plans_an_empty_account_as_data_without_writing(service: Any, tmp_path: Path) -> None:
+    aws = EmptyAws()
+    ctx = Context(compute_on_config(), aws, tmp_path / "config.json")  # type: ignore[arg-type]
+    actions = service.plan(ctx)
+    assert {a.kind for a in actions} == {"create"} and {a.service for a in actions} == {service.NAME}
+    assert CREATES[service.NAME] <= {a.resource.split()[0] for a in actions}
+    assert all(a.calls and not a.refused for a in actions)  # each names the calls apply would make
+    assert [c for client in aws.clients.values() for c in client.calls] == []  # planning wrote nothing
+    assert not (tmp_path / "config.json").exists()
 
 
 class FakeAws:
