@@ -231,6 +231,7 @@ def private_bucket(
         "Enabled",
         lambda: s3.get_bucket_versioning(Bucket=bucket).get("Status", "Disabled"),
         lambda v: s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": v}),
+        api="s3.put_bucket_versioning",
     )
     attributes = [
         Attribute(
@@ -238,6 +239,7 @@ def private_bucket(
             PUBLIC_ACCESS_BLOCK,
             read_public_access_block,
             lambda v: s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=v),
+            api="s3.put_public_access_block",
         ),
         Attribute(
             "ownership",
@@ -246,6 +248,7 @@ def private_bucket(
             lambda v: s3.put_bucket_ownership_controls(
                 Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": v}]}
             ),
+            api="s3.put_bucket_ownership_controls",
         ),
         Attribute(
             "encryption",
@@ -257,18 +260,37 @@ def private_bucket(
                     "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": v}}]
                 },
             ),
+            api="s3.put_bucket_encryption",
         ),
         *([versioning] if versioned else []),
-        Attribute("lifecycle", lifecycle, read_lifecycle, write_lifecycle),
-        *([Attribute("policy", policy(), read_policy, write_policy)] if policy is not None else []),
+        Attribute(
+            "lifecycle",
+            lifecycle,
+            read_lifecycle,
+            write_lifecycle,
+            api="s3.put_bucket_lifecycle_configuration",
+        ),
+        *(
+            [Attribute("policy", policy(), read_policy, write_policy, api="s3.put_bucket_policy")]
+            if policy is not None
+            else []
+        ),
         Attribute(
             "tags",
             standard_tags(ctx.config, component),
             lambda: bucket_tags(s3, bucket),
             lambda v: s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": to_list(v)}),
+            api="s3.put_bucket_tagging",
         ),
     ]
-    return Resource(service, f"s3-bucket {bucket}", lambda: bucket_exists(s3, bucket), create, attributes)
+    return Resource(
+        service,
+        f"s3-bucket {bucket}",
+        lambda: bucket_exists(s3, bucket),
+        create,
+        attributes,
+        "s3.create_bucket",
+    )
 
 
 def plan_bucket_removal(

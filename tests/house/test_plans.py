@@ -280,14 +280,14 @@ def test_storage_plan_for_an_empty_account_creates_both_buckets_attribute_by_att
     ]
     # In apply order: versioning before the lifecycle that expires old versions, the policy before the tags.
     assert actions[0].calls == (
-        "create s3-bucket",
-        "write public-access-block",
-        "write ownership",
-        "write encryption",
-        "write versioning",
-        "write lifecycle",
-        "write policy",
-        "write tags",
+        "s3.create_bucket",
+        "s3.put_public_access_block",
+        "s3.put_bucket_ownership_controls",
+        "s3.put_bucket_encryption",
+        "s3.put_bucket_versioning",
+        "s3.put_bucket_lifecycle_configuration",
+        "s3.put_bucket_policy",
+        "s3.put_bucket_tagging",
     )
     assert s3.calls == []  # planning writes nothing
 
