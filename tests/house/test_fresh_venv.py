@@ -26,6 +26,13 @@ pytestmark = pytest.mark.xdist_group("fresh-venv")
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fresh")
+    # Built from a copy of what the wheel holds: setuptools leaves a build/ folder beside the sources.
+    source = root / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".chalice")
+    for folder in ("src", "chalice_app"):
+        shutil.copytree(REPO / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
     subprocess.run(
         [
             sys.executable,
@@ -35,7 +42,7 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--no-deps",
             "--no-build-isolation",
             "-q",
-            str(REPO),
+            str(source),
             "-w",
             str(root),
         ],
