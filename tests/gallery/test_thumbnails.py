@@ -6,14 +6,17 @@ The fixture notebook paints its output red where CPython ran it (the build) and 
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 from e2e.sitebuild import build_site
 from PIL import Image
+from playwright.sync_api import Browser
 
 from gallery.conftest import write_project
+from mplat.gallery.thumbnails import SIZE, VIEWPORT, telling_thumbnail
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -45,3 +48,30 @@ def test_thumbnail_shows_what_the_reader_sees_first(
     assert "platform-colour: thumbnail taken" in result.stderr
     colour = _centre_colour(project / "site" / "assets" / "thumbnails" / "platform-colour.webp")
     assert _near(colour, expected), f"thumbnail should show {shows}; its centre is {colour}"
+
+
+# A notebook page as marimo lays it out: a text output, a chart, then a cell named "totals".
+_OUTPUTS = (
+    '<body style="margin:0;background:#000">'
+    '<div data-cell-name="intro"><div class="output-area"><p style="color:#fff">Some text</p></div></div>'
+    '<div data-cell-name="_"><div class="output-area" style="width:600px">'
+    '<canvas width="600" height="300" style="display:block;background:#f00"></canvas></div></div>'
+    '<div data-cell-name="totals"><div class="output-area" style="width:600px">'
+    '<div style="width:600px;height:300px;background:#00f"></div></div></div>'
+    '<div style="position:fixed;right:0;top:0;width:100px;height:100px;background:#0f0"></div></body>'
+)
+
+
+def test_card_shows_the_first_chart_or_the_cell_the_notebook_names(chromium: Browser) -> None:
+    page = chromium.new_page(viewport=VIEWPORT)
+    try:
+        page.set_content(_OUTPUTS)
+        chart = Image.open(io.BytesIO(telling_thumbnail(page))).convert("RGB")
+        named = Image.open(io.BytesIO(telling_thumbnail(page, "totals"))).convert("RGB")
+    finally:
+        page.close()
+    assert chart.size == named.size == SIZE
+    centre = (SIZE[0] // 2, SIZE[1] // 2)
+    assert _near(chart.getpixel(centre), RED), "the first chart, not the text above it"
+    assert _near(named.getpixel(centre), BLUE), "[tool.mplat] thumbnail names the cell shown"
+    assert chart.getpixel((SIZE[0] - 5, 5)) == (0, 0, 0), "no fixed overlay (marimo's badge) on the chart"

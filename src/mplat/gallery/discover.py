@@ -83,6 +83,7 @@ def load_notebook(path: Path, tier: Tier = "browser") -> Notebook:
         dependencies=tuple(str(d) for d in deps),
         imports=imported_modules(path, text),
         tier=tier,
+        thumbnail_cell=_typed(path, mplat, "thumbnail", str, ""),
     )
 
 

@@ -110,6 +110,8 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "de": "Wenn das wiederholt passiert, schreiben Sie bitte an {email}.",
     },
     "app.reload": {"en": "Reload", "de": "Neu laden"},
+    # marimo's icon-only notebook menu button, which has no name of its own
+    "app.actions_label": {"en": "Notebook actions", "de": "Notebook-Aktionen"},
     # The offline page the service worker shows (offline_assets/offline.html)
     "offline_page.title": {"en": "Offline · {site}", "de": "Offline · {site}"},
     "offline_page.heading": {"en": "You are offline", "de": "Sie sind offline"},

@@ -24,6 +24,7 @@ class Notebook:
     dependencies: tuple[str, ...]  # PEP 723 `dependencies`
     imports: frozenset[str]  # top-level modules imported by its cells
     tier: Tier = "browser"
+    thumbnail_cell: str = ""  # `[tool.mplat] thumbnail`: the cell whose output the card shows
 
     @property
     def app_file(self) -> str:

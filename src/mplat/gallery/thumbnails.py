@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SIZE = (640, 400)  # card thumbnails: 16:10
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
-THUMBNAIL_VERSION = "1"
+THUMBNAIL_VERSION = "2"  # 2: the most telling output, not the top of the page
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -39,6 +39,22 @@ _SIGNATURE = """(kernelState) => (document.querySelector('.output-area') === nul
   || document.querySelectorAll('.marimo-output-loading, .marimo-output-stale').length > 0)
   ? null : document.querySelectorAll('*').length + ':' + document.body.innerText.length"""
 STABLE_FOR_S = 2.5
+# The output a card shows: the named cell's (`[tool.mplat] thumbnail = "<cell function name>"`), else the
+# notebook's first chart; marked for the screenshot. False: neither exists (the top of the page is shown).
+_TELLING_OUTPUT = """(cell) => {
+  const CHART = 'marimo-plotly, marimo-vega, .vega-embed, canvas, img, svg.main-svg';
+  const areas = [...document.querySelectorAll(
+    cell ? `[data-cell-name="${CSS.escape(cell)}"] .output-area` : '.output-area')];
+  const pick = cell ? areas[0] : areas.find((area) => area.querySelector(CHART));
+  if (!pick) return false;
+  document.querySelectorAll('[data-mplat-thumbnail]').forEach((e) => e.removeAttribute('data-mplat-thumbnail'));
+  pick.setAttribute('data-mplat-thumbnail', '');
+  // Overlays fixed to the window (marimo's menu button and badge) would sit on the chart.
+  for (const el of document.querySelectorAll('body *')) {
+    if (getComputedStyle(el).position === 'fixed') el.style.visibility = 'hidden';
+  }
+  return true;
+}"""
 # Tells the notebook gate to hold Python for good and show the page as a reader sees it.
 SNAPSHOT_SCRIPT = "window.MPLAT_SNAPSHOT = true;"
 
@@ -76,10 +92,29 @@ def _webp(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _from_screenshot(png: bytes) -> bytes:
-    image = Image.open(io.BytesIO(png))
-    image.thumbnail((SIZE[0], 10_000))
-    return _webp(image.crop((0, 0, SIZE[0], SIZE[1])) if image.height >= SIZE[1] else image.resize(SIZE))
+def _from_screenshot(png: bytes, whole: bool = False) -> bytes:
+    """Fit a screenshot into the card: a page as wide as the card with its top kept; an output (`whole`)
+    entirely, as large as fits, centred on black."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    if whole:
+        image.thumbnail(SIZE)  # shrinks only
+    else:
+        image.thumbnail((SIZE[0], 10_000))
+        if image.height >= SIZE[1]:
+            return _webp(image.crop((0, 0, SIZE[0], SIZE[1])))
+    card = Image.new("RGB", SIZE, BLACK)
+    card.paste(image, ((SIZE[0] - image.width) // 2, (SIZE[1] - image.height) // 2))
+    return _webp(card)
+
+
+def telling_thumbnail(page, cell: str = "") -> bytes:  # type: ignore[no-untyped-def]
+    """The card image: the notebook's most telling output (a named cell's, else its first chart), or the
+    top of the page when it has neither."""
+    if page.evaluate(_TELLING_OUTPUT, cell):
+        return _from_screenshot(
+            page.locator("[data-mplat-thumbnail]").first.screenshot(type="png"), whole=True
+        )
+    return _from_screenshot(page.screenshot(type="png"))
 
 
 def wait_until_settled(page, deadline: float, kernel_state: str = "ready") -> None:  # type: ignore[no-untyped-def]
@@ -173,6 +208,7 @@ def _screenshots(
                 for job in jobs
             }
             pages = {job.notebook.slug: context.new_page() for job in jobs}
+            jobs_by_slug = {job.notebook.slug: job for job in jobs}
             for slug, page in pages.items():  # all boot in parallel
                 if held[slug]:
                     page.add_init_script(SNAPSHOT_SCRIPT)
@@ -181,7 +217,7 @@ def _screenshots(
             for slug, page in pages.items():
                 try:
                     wait_until_settled(page, deadline, "held" if held[slug] else "ready")
-                    shots[slug] = _from_screenshot(page.screenshot(type="png"))
+                    shots[slug] = telling_thumbnail(page, jobs_by_slug[slug].notebook.thumbnail_cell)
                     log(f"{slug}: thumbnail taken")
                 except Exception as exc:  # a thumbnail must never fail the build
                     log(f"{slug}: no screenshot ({type(exc).__name__})")

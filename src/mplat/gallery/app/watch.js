@@ -47,8 +47,15 @@
       document.querySelector("[role='slider'], marimo-ui-element, .output-area *") !== null;
   }
 
+  // marimo's notebook menu is an icon-only button without a name: screen readers would say "button".
+  function nameUnnamedControls() {
+    var menu = document.querySelector("[data-testid='notebook-actions-dropdown'] button:not([aria-label])");
+    if (menu && !menu.textContent.trim()) menu.setAttribute("aria-label", window.mplatText("app.actions_label"));
+  }
+
   var started = Date.now();
   var timer = setInterval(function () {
+    nameUnnamedControls();
     if (hasError()) { clearInterval(timer); showFailure("error"); return; }
     if (!state.loaded && isReady()) {
       state.loaded = true;

@@ -87,7 +87,14 @@
     }
   }
 
-  function init() { forwardQuery(); setupFilter(); setupEmbed(); setupServerLinks(); }
+  // mkdocs-material's search dialog has no name: give it the search field's own (translated) placeholder.
+  function nameSearchDialog() {
+    var dialog = document.querySelector(".md-search[role=dialog]:not([aria-label])");
+    var input = document.querySelector(".md-search__input");
+    if (dialog && input && input.placeholder) dialog.setAttribute("aria-label", input.placeholder);
+  }
+
+  function init() { forwardQuery(); setupFilter(); setupEmbed(); setupServerLinks(); nameSearchDialog(); }
   // Material's instant navigation swaps pages without a load event: re-run on each page.
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else document.addEventListener("DOMContentLoaded", init);
