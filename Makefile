@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PYTHON_312 := $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n1)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browsers serve site preview test bench lint clean
+.PHONY: setup browsers serve site preview screenshots test bench lint clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ site: setup
 # The built site/ served like production (service worker included).
 preview: site
 	$(BIN)/python -m mplat.gallery.preview site --port 8000
+
+# The README's and docs' pictures of the gallery and a notebook at the iPad viewport, from the built site.
+screenshots: site browsers
+	$(BIN)/python scripts/screenshots --site site --out docs/assets/screenshots
 
 test: setup browsers
 	$(BIN)/pytest -n 2 --dist loadgroup

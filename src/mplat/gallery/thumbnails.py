@@ -97,6 +97,14 @@ def _from_screenshot(png: bytes, whole: bool = False) -> bytes:
     entirely, as large as fits, centred on black."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
     if whole:
+        # A chart's empty black margins would take the card's room: keep what is drawn, plus a border.
+        drawn = image.convert("L").point(lambda v: 255 if v > 24 else 0).getbbox()
+        if drawn:
+            pad = 12
+            image = image.crop(
+                (max(drawn[0] - pad, 0), max(drawn[1] - pad, 0),
+                 min(drawn[2] + pad, image.width), min(drawn[3] + pad, image.height))
+            )  # fmt: skip
         image.thumbnail(SIZE)  # shrinks only
     else:
         image.thumbnail((SIZE[0], 10_000))
