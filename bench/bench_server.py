@@ -104,7 +104,7 @@ def run() -> str:
         )
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    env |= {"PYTHON": sys.executable, "MPLAT_SERVER_AUTH": "alb"}
+    env |= {"PYTHON": sys.executable, "MPLAT_SERVER_AUTH": "token"}  # /health needs no token
     port = _free_port()
     ours = _time_to_health(
         [str(REPO_ROOT / "docker" / "marimo" / "serve.sh"), "--port", str(port)], env, port

@@ -113,11 +113,19 @@ def _repository(ctx: Context) -> Resource:
         exists=lambda: find() is not None,
         create=lambda: ecr.create_repository(
             repositoryName=name,
+            imageTagMutability="IMMUTABLE",
             imageScanningConfiguration={"scanOnPush": True},
             encryptionConfiguration={"encryptionType": "AES256"},
             tags=to_list(standard_tags(ctx.config, NAME)),
         ),
         attributes=[
+            # A tag names one image for good: the env's pinned commit cannot be re-pushed with other content.
+            Attribute(
+                "tag-mutability",
+                "IMMUTABLE",
+                lambda: (find() or {}).get("imageTagMutability"),
+                lambda v: ecr.put_image_tag_mutability(repositoryName=name, imageTagMutability=v),
+            ),
             Attribute(
                 "scan-on-push",
                 True,
@@ -208,6 +216,14 @@ def _cluster(ctx: Context) -> Resource:
 # Task definition
 
 
+def alb_signer(ctx: Context) -> str:
+    """The ARN prefix of this env's ALB, which signs `x-amzn-oidc-data` (checked by mplat.server.alb_gate)."""
+    region, account = ctx.aws.region, ctx.account_id
+    return (
+        f"arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{compute_alb.alb_name(ctx.env)}/"
+    )
+
+
 def image(ctx: Context, tier: ComputeTier) -> str:
     if tier.compute.image:
         return tier.compute.image
@@ -260,6 +276,10 @@ def task_definition(
                     {"name": "RAW_BUCKET", "value": naming.raw_bucket(env, account)},
                     {"name": "DERIVED_BUCKET", "value": naming.derived_bucket(env, account)},
                     {"name": "SCRATCH_DIR", "value": SCRATCH_DIR},
+                    # Behind the ALB: the server admits only requests carrying this ALB's signed sign-in header
+                    # (the ARN's last part is a random id known once the ALB exists: the prefix names it).
+                    {"name": "MPLAT_SERVER_AUTH", "value": "alb"},
+                    {"name": "MPLAT_ALB_SIGNER", "value": alb_signer(ctx)},
                 ],
                 "secrets": _secret_refs(ctx, tier),
                 "mountPoints": [{"sourceVolume": "scratch", "containerPath": SCRATCH_DIR, "readOnly": False}],

@@ -30,7 +30,9 @@ _DAYS = re.compile(
 _TZ = re.compile(r"^[A-Za-z_]+(/[A-Za-z_+-]+)*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _ENV_VAR = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+# A git commit (what scripts/push-image tags), optionally marked as built from uncommitted changes (--allow-dirty).
+# ECR tags are immutable, so a tag names one image for good; `latest` or `v2` would name whatever was pushed last.
+IMAGE_TAG = re.compile(r"^[0-9a-f]{7,40}(-dirty-[0-9]{8}T[0-9]{6}Z)?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +84,7 @@ class ComputeSettings:
     enabled: bool
     desired_count: int
     image: str | None  # full image URI; None = our ECR repository with image_tag
-    image_tag: str
+    image_tag: str | None  # a commit (IMAGE_TAG); required unless `image` is given
     cpu: int
     memory: int
     log_retention_days: int
@@ -179,6 +181,22 @@ def _office_hours(config: EnvConfig, r) -> OfficeHours | None:  # type: ignore[n
     return hours if on else None
 
 
+def _check_image_pin(config: EnvConfig, settings: ComputeSettings) -> None:
+    fix = (
+        "set it to the tag `scripts/push-image --env ENV` printed (the git commit the image was built from); "
+        "see docs/deploying.md, image pinning"
+    )
+    if settings.image_tag is None:
+        if settings.enabled and settings.image is None:
+            raise ConfigError(f"{config.path}: [compute] image_tag is missing: {fix}")
+        return
+    if not IMAGE_TAG.match(settings.image_tag):
+        raise ConfigError(
+            f"{config.path}: [compute] image_tag = {settings.image_tag!r} is not a git commit: each env pins the "
+            f"exact image it runs (ECR tags are immutable, so `latest` cannot be re-pushed); {fix}"
+        )
+
+
 def compute_section(config: EnvConfig) -> ComputeSettings:
     r = config.section("compute")
     raw_secrets = r.data.get("secrets", {})
@@ -196,7 +214,7 @@ def compute_section(config: EnvConfig) -> ComputeSettings:
         enabled=r.bool("enabled", False),
         desired_count=r.int("desired_count", 1),
         image=r.str("image"),
-        image_tag=r.str("image_tag", "latest", pattern=_IMAGE_TAG),
+        image_tag=r.str("image_tag"),
         cpu=r.int("cpu", 1024, minimum=256),
         memory=r.int("memory", 2048, minimum=512),
         log_retention_days=r.int("log_retention_days", 30, minimum=1),
@@ -204,6 +222,7 @@ def compute_section(config: EnvConfig) -> ComputeSettings:
         secrets=tuple(sorted(raw_secrets.items())),
     )
     r.done()
+    _check_image_pin(config, settings)
     if settings.memory not in FARGATE_SIZES.get(settings.cpu, ()):
         sizes = "; ".join(f"cpu {c}: memory {m[0]}-{m[-1]}" for c, m in FARGATE_SIZES.items())
         raise ConfigError(

@@ -32,6 +32,18 @@ def config_with(env: str = "dev", **sections: dict[str, Any]):  # noqa: ANN201
     return parse_config(env, Path(f"infra/envs/{env}.toml"), raw)
 
 
+def test_every_env_pins_its_image_to_a_commit() -> None:
+    for env in ("dev", "staging", "prod"):
+        settings = compute_tier(config_with(env)).compute
+        assert settings.image is None and re.fullmatch(r"[0-9a-f]{12}", settings.image_tag or ""), env
+    raw = tomllib.loads((ENVS / "dev.toml").read_text(encoding="utf-8"))
+    del raw["compute"]["image_tag"]
+    with pytest.raises(
+        ConfigError, match=r"\[compute\] image_tag is missing: set it to the tag `scripts/push-image"
+    ):
+        compute_tier(parse_config("dev", Path("infra/envs/dev.toml"), raw))
+
+
 @pytest.mark.parametrize(
     ("section", "values", "message"),
     [
@@ -55,6 +67,12 @@ def config_with(env: str = "dev", **sections: dict[str, Any]):  # noqa: ANN201
         ("dns", {"domain": "marimo.other.org"}, r"must be a name inside zone"),
         ("okta", {"issuer": "http://insecure.example.com"}, r"\[okta\] issuer must be the https://"),
         ("monitoring", {"budget_warning_eur": 60}, r"budget_warning_eur must be below budget_eur"),
+        ("compute", {"image_tag": "latest"}, r"\[compute\] image_tag = 'latest' is not a git commit"),
+        (
+            "compute",
+            {"image_tag": "v2"},
+            r"image_tag = 'v2' is not a git commit: each env pins the exact image",
+        ),
     ],
 )
 def test_bad_compute_config_names_file_and_field(section: str, values: dict[str, Any], message: str) -> None:

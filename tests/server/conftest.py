@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .alb import TEST_ALB
 from .running import REPO_ROOT
 
 
@@ -24,7 +25,10 @@ def sample_weather_dir() -> Path:
 
 @pytest.fixture
 def page(chromium) -> Iterator[object]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    # Servers in `alb` mode admit only requests signed by the ALB: send the stand-in ALB's header (as the ALB would).
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, extra_http_headers=TEST_ALB.headers()
+    )
     # Nothing may leave 127.0.0.1: the server tier works offline.
     context.route(
         "**/*",

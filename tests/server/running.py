@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .alb import TEST_ALB
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVE_SCRIPT = REPO_ROOT / "docker" / "marimo" / "serve.sh"
 ACCOUNT_ID = "123456789012"
@@ -65,7 +67,10 @@ def serve(
     env: Mapping[str, str], workdir: Path, *args: str, script: Path = SERVE_SCRIPT, port: int | None = None
 ) -> Iterator[RunningServer]:
     """Run `script` (serve.sh) on `port` (default: a free one) until /health answers; stop its process
-    group afterwards."""
+    group afterwards. With `--auth alb` the server trusts the test's stand-in ALB (`TEST_ALB`), whose token
+    browsers send."""
+    if "alb" in args:
+        env = {**env, **TEST_ALB.environment()}
     port = port or free_port()
     log = workdir / f"server-{port}.log"
     with log.open("wb") as log_file:

@@ -74,7 +74,10 @@ def test_base_image_is_the_official_marimo_image_at_the_project_pin() -> None:
     steps = instructions()
     assert steps[0] == ("ARG", f"MARIMO_VERSION={marimo_pin()}")
     froms = [rest for keyword, rest in steps if keyword == "FROM"]
-    assert froms == ["ghcr.io/marimo-team/marimo:${MARIMO_VERSION}"]
+    # pinned by digest: a re-pushed tag cannot change the base (the digest value itself: see the Dockerfile)
+    assert froms == ["ghcr.io/marimo-team/marimo:${MARIMO_VERSION}@${MARIMO_DIGEST}"]
+    assert steps[1][0] == "ARG" and steps[1][1].startswith("MARIMO_DIGEST=sha256:")
+    assert "docker buildx imagetools inspect" in DOCKERFILE.read_text()
 
 
 def test_runs_the_start_script_as_non_root_on_7860_with_health_check() -> None:
@@ -84,7 +87,8 @@ def test_runs_the_start_script_as_non_root_on_7860_with_health_check() -> None:
     assert steps["CMD"] == '["/app/docker/marimo/serve.sh"]'
     assert "http://127.0.0.1:7860/health" in steps["HEALTHCHECK"]
     assert "SCRATCH_DIR=/app/scratch" in steps["ENV"]
-    assert "MPLAT_SERVER_AUTH=alb" in steps["ENV"]
+    # the image asks for a token by default; only the ECS task definition switches to the ALB gate
+    assert "MPLAT_SERVER_AUTH=token" in steps["ENV"] and "MPLAT_SERVER_AUTH=alb" not in steps["ENV"]
 
 
 def test_requirements_are_pinned_and_include_pandas() -> None:
@@ -184,7 +188,10 @@ def test_the_image_has_every_package_its_code_imports() -> None:
         for line in (REPO_ROOT / "docker" / "marimo" / "requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
-    available = set(sys.stdlib_module_names) | requirements | {"marimo", "botocore", "mplat"}
+    # uvicorn and websockets come with marimo (its server runs on them); the ALB gate uses them too
+    available = (
+        set(sys.stdlib_module_names) | requirements | {"marimo", "botocore", "mplat", "uvicorn", "websockets"}
+    )
     copied = [REPO_ROOT / source for source, _ in copies()]
     code = [
         path

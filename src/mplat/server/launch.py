@@ -11,13 +11,17 @@ Settings (flag > environment variable > default):
 | `--host` | `MPLAT_SERVER_HOST` | `127.0.0.1` (the image sets `0.0.0.0`) |
 | `--port` | `MPLAT_SERVER_PORT` | `7860` |
 | `--notebooks` | `MPLAT_NOTEBOOKS_DIR` | `notebooks/analysis` beside `src/` |
-| `--auth` | `MPLAT_SERVER_AUTH` | `token` (the image sets `alb`) |
+| `--auth` | `MPLAT_SERVER_AUTH` | `token` (the image too; the ECS task definition sets `alb`) |
 | `--token-password-file` | `MARIMO_TOKEN_PASSWORD_FILE` | none: marimo makes a random token |
 | | `MARIMO_TOKEN_PASSWORD` | the password itself (e.g. an ECS secret): written to a private file |
+| | `MPLAT_ALB_SIGNER` | `alb` mode: the ALB's ARN, or its prefix `...:loadbalancer/app/<name>/` |
+| | `MPLAT_ALB_KEY_URL` | `alb` mode: where the ALB's public keys are (`{region}`, `{kid}`); AWS's by default |
 
-`alb` means "the ALB signs users in with Okta before any request reaches marimo": marimo's own token is off.
-`token` is for any other exposure (a laptop, a VM): marimo asks for a token. The password is read from a file,
-never passed on the command line, so it does not show up in `ps` or logs.
+`alb` means "the ALB signs users in with Okta before any request reaches marimo": marimo's own token is off, and
+a gate (`mplat.server.alb_gate`) on the public port lets through only requests carrying the ALB's signed
+`x-amzn-oidc-data` header, forwarding them to marimo on 127.0.0.1. `token` is for any other exposure (a laptop, a
+VM): marimo asks for a token. The password is read from a file, never passed on the command line, so it does not
+show up in `ps` or logs.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import argparse
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +38,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
+
+from mplat.server.alb_gate import DEFAULT_KEY_URL, signer_region
 
 AuthMode = Literal["alb", "token"]
 AUTH_MODES: tuple[AuthMode, ...] = ("alb", "token")
@@ -54,6 +61,8 @@ class ServerSettings:
     notebooks_dir: Path = DEFAULT_NOTEBOOKS_DIR
     auth: AuthMode = "token"
     token_password_file: Path | None = None
+    alb_signer: str | None = None  # alb mode: whose `x-amzn-oidc-data` signatures are accepted
+    alb_key_url: str = DEFAULT_KEY_URL
     # Seconds a notebook session survives a dropped websocket (an iPad going to sleep, an ALB idle timeout).
     session_ttl_seconds: int = 120
 
@@ -66,6 +75,8 @@ def settings_from(argv: Sequence[str], environ: Mapping[str, str]) -> ServerSett
     parser.add_argument("--notebooks", default=environ.get("MPLAT_NOTEBOOKS_DIR", str(DEFAULT_NOTEBOOKS_DIR)))
     parser.add_argument("--auth", default=environ.get("MPLAT_SERVER_AUTH", "token"))
     parser.add_argument("--token-password-file", default=environ.get("MARIMO_TOKEN_PASSWORD_FILE") or None)
+    parser.add_argument("--alb-signer", default=environ.get("MPLAT_ALB_SIGNER") or None)
+    parser.add_argument("--alb-key-url", default=environ.get("MPLAT_ALB_KEY_URL") or DEFAULT_KEY_URL)
     args = parser.parse_args(list(argv))
 
     try:
@@ -87,6 +98,8 @@ def settings_from(argv: Sequence[str], environ: Mapping[str, str]) -> ServerSett
         notebooks_dir=Path(args.notebooks),
         auth=cast(AuthMode, args.auth),
         token_password_file=Path(args.token_password_file) if args.token_password_file else None,
+        alb_signer=args.alb_signer,
+        alb_key_url=args.alb_key_url,
     )
 
 
@@ -113,13 +126,31 @@ def validate(settings: ServerSettings) -> None:
                 "(one line) or unset MARIMO_TOKEN_PASSWORD_FILE to get a random token"
             )
 
+    if settings.auth == "alb":
+        if not settings.alb_signer:
+            raise LaunchError(
+                "auth mode 'alb' needs MPLAT_ALB_SIGNER, the ALB's ARN (or `...:loadbalancer/app/<name>/`), so "
+                "only requests the ALB signed get through; the ECS task definition sets it. Anywhere else use "
+                "--auth token"
+            )
+        try:
+            signer_region(settings.alb_signer)
+        except ValueError as err:
+            raise LaunchError(str(err)) from None
+        if "{kid}" not in settings.alb_key_url:
+            raise LaunchError(f"MPLAT_ALB_KEY_URL {settings.alb_key_url!r} must contain {{kid}}")
 
-def marimo_command(settings: ServerSettings, python: str = sys.executable) -> list[str]:
-    """The `marimo run` command line: run mode (read-only apps), every notebook of the folder, no code sent."""
+
+def marimo_command(
+    settings: ServerSettings, python: str = sys.executable, *, upstream_port: int | None = None
+) -> list[str]:
+    """The `marimo run` command line: run mode (read-only apps), every notebook of the folder, no code sent.
+    Behind the gate (`alb`), marimo listens on 127.0.0.1:`upstream_port` only; the gate has the public port."""
+    host, port = (settings.host, settings.port) if upstream_port is None else ("127.0.0.1", upstream_port)
     command = [
         python, "-m", "marimo", "run", str(settings.notebooks_dir),
-        "--host", settings.host,
-        "--port", str(settings.port),
+        "--host", host,
+        "--port", str(port),
         "--headless",
         "--session-ttl", str(settings.session_ttl_seconds),
     ]  # fmt: skip
@@ -158,18 +189,49 @@ def main(argv: Sequence[str] | None = None) -> None:
     except LaunchError as error:
         print(f"mplat server: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    command = marimo_command(settings)
     print(
         f"mplat server: serving {settings.notebooks_dir} on http://{settings.host}:{settings.port} "
         f"(auth: {settings.auth}, health: /health)",
         file=sys.stderr,
         flush=True,
     )
+    if settings.auth == "alb":
+        raise SystemExit(run_behind_gate(settings, environ))
+    command = marimo_command(settings)
     if settings.token_password_file is None:
         # Replace this process: marimo becomes PID 1 in the container and gets ECS's SIGTERM directly.
         os.execve(command[0], command, environ)
     # marimo prints its URL with the token in it: keep a chosen password out of the logs.
     raise SystemExit(run_redacting_token(command, environ))
+
+
+def run_behind_gate(settings: ServerSettings, environ: Mapping[str, str]) -> int:
+    """marimo on 127.0.0.1 at a free port, the ALB gate on the public port; stop marimo when the gate stops."""
+    import uvicorn
+
+    from mplat.server.alb_gate import AlbTrust, Gate
+
+    assert settings.alb_signer is not None  # validate() checked it
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        upstream_port = probe.getsockname()[1]
+    child = subprocess.Popen(marimo_command(settings, upstream_port=upstream_port), env=dict(environ))
+    gate = Gate(
+        AlbTrust(signer=settings.alb_signer, key_url=settings.alb_key_url),
+        upstream_port,
+        log=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    try:  # uvicorn stops on SIGTERM/SIGINT (ECS stopping the task), then marimo is stopped below
+        uvicorn.run(
+            gate, host=settings.host, port=settings.port, log_level="warning", lifespan="on", ws="websockets"
+        )
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return 0
 
 
 def redact(line: str) -> str:
