@@ -165,14 +165,21 @@ def core_lines(config: EnvConfig, account_id: str) -> list[Line]:
             ("cloudfront-response-headers-policy", "headers"),
         ):
             lines.append(_free("site", f"{kind} {naming.name(env, 'site', thing)}", "first 1 TB out free"))
-    for source in config.ingestion_sources:
+    for function in [naming.ingest_function(s) for s in config.ingestion_sources] + [
+        naming.TRANSFORM_FUNCTION
+    ]:
+        lambda_name = naming.lambda_function(env, function)
         lines.append(
-            _free(
-                "ingestion",
-                f"lambda {naming.lambda_function(env, f'ingest_{source}')}",
-                "Lambda free allowance (Chalice deploys it)",
-            )
+            _free("ingestion", f"lambda {lambda_name}", "Lambda free allowance (Chalice deploys it)")
         )
+        lines.append(
+            _free("ingestion", f"log-group /aws/lambda/{lambda_name}", "a few MB a month (logs row)")
+        )
+    lines.append(
+        _free(
+            "ingestion", f"sqs-queue {naming.name(env, 'ingestion', 'failures')}", "first 1 M requests free"
+        )
+    )
     return lines
 
 
@@ -342,8 +349,9 @@ def monitoring_lines(config: EnvConfig) -> list[Line]:
     if not compute_tier(config).monitoring.enabled:
         return []
     lines = [_free("monitoring", f"sns-topic {monitoring.topic_name(env)}", "first 1,000 e-mails free")]
-    for source in config.ingestion_sources:
-        alarm = monitoring.alarm_name(env, f"ingest-{source.replace('_', '-')}-errors")
+    functions = [naming.ingest_function(s) for s in config.ingestion_sources] + [naming.TRANSFORM_FUNCTION]
+    for function in functions:  # one errors alarm per Chalice Lambda (monitoring.lambda_alarms)
+        alarm = monitoring.alarm_name(env, f"{function.removesuffix('-function')}-errors")
         lines.append(
             _same(
                 "monitoring", f"alarm {alarm}", "1 metric", eur(p["alarm_metric_month"]), "alarm_metric_month"

@@ -64,6 +64,22 @@ def onprem_user(env: str, device: str) -> str:
     return name(env, "iam", f"onprem-{device}")
 
 
+# Chalice's Lambdas. Chalice names them `{app_name}-{stage}-{function}` (app `mplat`, stage = env), so the
+# function names below make them `mplat-{env}-ingest-<source>-function` and `mplat-{env}-transform-raw-function`.
+# chalice_app/chalicelib/stage.py builds the same names (the app cannot import infra); a test ties the two.
+def ingest_function(source: str) -> str:
+    """The Chalice function (a key of the stage's `lambda_functions`) that ingests `source`."""
+    return f"ingest-{source.replace('_', '-')}-function"
+
+
+TRANSFORM_FUNCTION = "transform-raw-function"
+
+
 def lambda_function(env: str, function: str) -> str:
-    """Chalice names Lambdas `{app_name}-{stage}-{function}`; the stage is the env."""
-    return f"{PROJECT}-{env}-{function}"
+    """The Lambda's name: `mplat-{env}-{function}` (`{app_name}-{stage}-{function}`)."""
+    return name(env, *function.split("-", 1))
+
+
+def lambda_log_group(env: str, function: str) -> str:
+    """Lambda writes to `/aws/lambda/<name>`; infra creates it first so it carries the tags (Chalice cannot)."""
+    return f"/aws/lambda/{lambda_function(env, function)}"

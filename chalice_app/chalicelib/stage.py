@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from chalicelib.errors import ConfigError
 
 APP_DIR = Path(__file__).resolve().parent.parent
-INGEST_PREFIX = "ingest_"
+# Chalice names a Lambda `{app_name}-{stage}-{function}`: these function names make them follow the project's
+# `mplat-{env}-{service}-{type}` (`mplat-dev-ingest-grid-prices-function`, `mplat-dev-transform-raw-function`).
+# infra/naming.py builds the same names for the stage config, alarms and log groups; a test ties the two.
+TRANSFORM_FUNCTION = "transform-raw-function"
+_INGEST_FUNCTION = re.compile(r"^ingest-(?P<source>[a-z][a-z0-9-]*)-function$")
+
+
+def ingest_function(source: str) -> str:
+    return f"ingest-{source.replace('_', '-')}-function"
 
 
 def raw_bucket(environ: Mapping[str, str] | None = None) -> str:
@@ -24,7 +33,7 @@ def raw_bucket(environ: Mapping[str, str] | None = None) -> str:
     bucket = environ.get("RAW_BUCKET")
     if not bucket:
         raise ConfigError(
-            "RAW_BUCKET is not set, so the S3 trigger of transform_raw has no bucket: deploy with "
+            "RAW_BUCKET is not set, so the S3 trigger of transform-raw-function has no bucket: deploy with "
             "`chalice deploy --stage ENV` for a stage written by `python -m infra apply --env ENV` "
             "(chalice_app/.chalice/config.json)"
         )
@@ -34,8 +43,8 @@ def raw_bucket(environ: Mapping[str, str] | None = None) -> str:
 def stage_source_names(
     registered: list[str], environ: Mapping[str, str] | None = None, app_dir: Path = APP_DIR
 ) -> list[str]:
-    """Sources that get an `ingest_<source>` function: those the stage config lists (infra writes one
-    `lambda_functions.ingest_<source>` entry per source in the env's `[ingestion] sources`). Inside Lambda there
+    """Sources that get an `ingest-<source>-function`: those the stage config lists (infra writes one
+    `lambda_functions` entry per source in the env's `[ingestion] sources`). Inside Lambda there
     is no `.chalice/` folder: every registered source is importable there, and each function runs only its own."""
     environ = os.environ if environ is None else environ
     config_path = app_dir / ".chalice" / "config.json"
@@ -49,9 +58,9 @@ def stage_source_names(
     if not isinstance(stage, dict):
         return registered
     wanted = [
-        name[len(INGEST_PREFIX) :]
-        for name in stage.get("lambda_functions", {})
-        if name.startswith(INGEST_PREFIX)
+        match["source"].replace("-", "_")
+        for match in map(_INGEST_FUNCTION.match, stage.get("lambda_functions", {}))
+        if match
     ]
     unknown = [name for name in wanted if name not in registered]
     if unknown:

@@ -10,6 +10,7 @@ from infra.services import (
     dns,
     efs,
     iam,
+    ingestion,
     monitoring,
     network,
     outputs,
@@ -22,6 +23,7 @@ from infra.services import (
 SERVICES: tuple[Service, ...] = (
     storage,
     iam,
+    ingestion,
     secrets,
     site,
     outputs,

@@ -18,6 +18,7 @@ from infra import keys, naming
 from infra.aws import missing
 from infra.engine import Action, Attribute, Context, Kind, Resource
 from infra.policy import allow, deny_overwrite, document, dumps, loads, trust
+from infra.services import ingestion
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
 NAME = "iam"
@@ -41,6 +42,7 @@ def _arns(ctx: Context) -> dict[str, str]:
         "lambda_logs": f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/mplat-{env}-*",
         "ecs_logs": f"arn:aws:logs:{region}:{account}:log-group:/ecs/mplat-{env}-*",
         "ecr": f"arn:aws:ecr:{region}:{account}:repository/mplat-{env}-*",
+        "failure_queue": f"arn:aws:sqs:{region}:{account}:{ingestion.queue_name(env)}",
     }
 
 
@@ -50,6 +52,11 @@ def _logs(log_group_arn: str) -> dict[str, Any]:
         ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
         [log_group_arn, f"{log_group_arn}:*"],
     )
+
+
+def _failure_queue(a: dict[str, str]) -> dict[str, Any]:
+    """Lambda sends a failed asynchronous event to the function's failure destination as the function's role."""
+    return allow("SendFailedEvents", ["sqs:SendMessage"], [a["failure_queue"]])
 
 
 def _read_raw_write_derived(a: dict[str, str]) -> list[dict[str, Any]]:
@@ -75,7 +82,7 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
         RoleSpec(
             "ingest-lambda",
             "lambda.amazonaws.com",
-            "Chalice ingest_<source> functions: write raw, read ingest secrets, record failures",
+            "Chalice ingest-<source>-function Lambdas: write raw, read ingest secrets, record failures",
             _policy(
                 ctx,
                 # GetObject: a payload whose sha256 key already exists is not written again.
@@ -84,16 +91,18 @@ def role_specs(ctx: Context) -> list[RoleSpec]:
                 allow("ListRaw", ["s3:ListBucket"], [a["raw"]]),
                 allow("RecordFailures", ["s3:PutObject"], [f"{a['derived']}/failures/*"]),
                 allow("ReadIngestSecrets", ["secretsmanager:GetSecretValue"], [f"{a['secrets']}/ingest/*"]),
+                _failure_queue(a),
                 _logs(a["lambda_logs"]),
             ),
         ),
         RoleSpec(
             "transform-lambda",
             "lambda.amazonaws.com",
-            "Chalice transform_raw: read raw, read/write derived",
+            "Chalice transform-raw-function: read raw, read/write derived",
             _policy(
                 ctx,
                 *_read_raw_write_derived(a),
+                _failure_queue(a),
                 _logs(a["lambda_logs"]),
             ),
         ),

@@ -1,6 +1,6 @@
 """monitoring: one SNS topic for every alarm and budget alert, the alarms, and the monthly budget.
 
-Alarms (all notify the topic): Lambda errors of each ingestion function (always); with the compute tier on,
+Alarms (all notify the topic): Lambda errors of each ingest function and of the transform function (always); with the compute tier on,
 also unhealthy ALB targets, task memory > 80 %, ALB 5xx > 5 % of requests, and EFS metered size > 2 GB (EFS
 has no quota: this alarm is the 2 GB limit). The AWS Budgets budget (account-wide, monthly) alerts at
 `[monitoring] budget_warning_eur` and `budget_eur`; Budgets counts in USD, so the limit is converted with the
@@ -17,7 +17,7 @@ from infra import naming
 from infra.currency import eur_to_usd
 from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.policy import dumps, loads
-from infra.services import compute, compute_alb, efs
+from infra.services import compute, compute_alb, efs, ingestion
 from infra.services.compute_settings import ComputeTier, compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
@@ -74,14 +74,29 @@ def _alarm(ctx: Context, what: str, description: str, **metric: Any) -> dict[str
 
 
 def lambda_alarms(ctx: Context) -> list[dict[str, Any]]:
+    """One alarm per Chalice Lambda: each ingest function and the transform function."""
+    queue = ingestion.queue_name(ctx.env)
+    watched = [
+        (
+            naming.ingest_function(source),
+            f"see its CloudWatch logs, derived failures/{source}/ and the {queue} queue",
+        )
+        for source in ctx.config.ingestion_sources
+    ]
+    watched.append(
+        (
+            naming.TRANSFORM_FUNCTION,
+            f"see its CloudWatch logs; the failed S3 events are in the {queue} queue",
+        )
+    )
     alarms = []
-    for source in ctx.config.ingestion_sources:
-        function = naming.lambda_function(ctx.env, f"ingest_{source}")
+    for chalice_function, where in watched:
+        function = naming.lambda_function(ctx.env, chalice_function)
         alarms.append(
             _alarm(
                 ctx,
-                f"ingest-{source.replace('_', '-')}-errors",
-                f"{function} failed (see its CloudWatch logs and derived failures/{source}/)",
+                f"{chalice_function.removesuffix('-function')}-errors",
+                f"{function} failed ({where})",
                 Namespace="AWS/Lambda",
                 MetricName="Errors",
                 Dimensions=[{"Name": "FunctionName", "Value": function}],

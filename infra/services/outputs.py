@@ -12,6 +12,8 @@ from typing import Any
 
 from infra import naming
 from infra.engine import Action, Call, Context, Kind
+from infra.services.ingestion import INGESTION_COMPONENT, LAMBDA_LOG_RETENTION_DAYS
+from infra.tags import standard_tags
 from mplat.files import write_atomic
 
 NAME = "outputs"
@@ -22,9 +24,16 @@ def desired_stage(ctx: Context) -> dict[str, Any]:
     env, account = ctx.env, ctx.account_id
     ingest_role = naming.role_arn(env, "ingest-lambda", account)
     transform_role = naming.role_arn(env, "transform-lambda", account)
-    functions = {f"ingest_{source}": {"iam_role_arn": ingest_role} for source in ctx.config.ingestion_sources}
-    functions["transform_raw"] = {"iam_role_arn": transform_role}
+    functions = {
+        naming.ingest_function(source): {"iam_role_arn": ingest_role}
+        for source in ctx.config.ingestion_sources
+    }
+    functions[naming.TRANSFORM_FUNCTION] = {"iam_role_arn": transform_role}
     return {
+        # Chalice puts these on every Lambda it creates (plus its own `aws-chalice` tag); the log groups carry
+        # the same set because the ingestion service creates them first.
+        "tags": standard_tags(ctx.config, INGESTION_COMPONENT),
+        "log_retention_in_days": LAMBDA_LOG_RETENTION_DAYS,
         "api_gateway_stage": "api",
         "manage_iam_role": False,
         "autogen_policy": False,

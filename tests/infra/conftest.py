@@ -12,7 +12,7 @@ from infra_cli import InfraRunner, Run, run_infra
 ACCOUNT = "123456789012"
 # The services this folder's tests cover; the compute services (network, efs, dns, compute, ...) test
 # themselves, so a change there cannot break these tests and vice versa.
-CORE_SERVICES = "storage,iam,secrets,site,outputs"
+CORE_SERVICES = "storage,iam,ingestion,secrets,site,outputs"
 
 
 @pytest.fixture

@@ -200,11 +200,16 @@ def test_destroy_removes_only_our_resources_in_reverse_dependency_order(infra, s
     result = infra("destroy", "--env", "local", "--yes", "--force-data-loss")
     assert result.code == 0, result.err
     services = [line.split()[2] for line in result.out.splitlines() if line.startswith("- delete")]
-    order = ["outputs", "site", "secrets", "iam", "storage"]
+    order = ["outputs", "site", "secrets", "ingestion", "iam", "storage"]
     assert services == sorted(services, key=order.index)  # later services first
     assert {b["Name"] for b in s3.list_buckets()["Buckets"]} == {"someone-elses-bucket"}
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == ["someone-elses-role"]
     assert iam.list_users()["Users"] == []
+    assert boto3.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert (
+        boto3.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/mplat-local-")["logGroups"]
+        == []
+    )
     live = {s["Name"] for s in secretsmanager.list_secrets()["SecretList"] if not s.get("DeletedDate")}
     assert live == {"mplat/local/ingest/handmade"}
     # Placeholders are recoverable; a re-apply restores them (with any value someone had set).

@@ -254,9 +254,9 @@ def test_chalice_stage_is_merged_into_an_existing_config(aws_env, infra, chalice
         "SECRET_PREFIX": "mplat/local/ingest/",
     }
     assert local["lambda_functions"] == {
-        "ingest_grid_prices": {"iam_role_arn": ingest_role},
-        "ingest_meter_readings": {"iam_role_arn": ingest_role},
-        "transform_raw": {"iam_role_arn": transform_role},
+        "ingest-grid-prices-function": {"iam_role_arn": ingest_role},
+        "ingest-meter-readings-function": {"iam_role_arn": ingest_role},
+        "transform-raw-function": {"iam_role_arn": transform_role},
     }
     # Keys the ingestion helper adds to the stage survive re-applies, and are no drift.
     local["lambda_timeout"] = 120

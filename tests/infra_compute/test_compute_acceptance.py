@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .conftest import (
     OKTA_CLIENT_ID,
     OKTA_CLIENT_SECRET,
     REGION,
+    REPO_ROOT,
     ZONE,
     copy_envs,
 )
@@ -249,13 +251,16 @@ def test_task_definition_mounts_the_efs_access_point_with_transit_encryption(dep
     ]
     assert (task["cpu"], task["memory"], task["requiresCompatibilities"]) == ("1024", "2048", ["FARGATE"])
     assert container["portMappings"][0]["containerPort"] == 7860
-    assert container["image"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mplat-dev-compute-marimo:latest"
+    pinned = tomllib.loads((REPO_ROOT / "infra" / "envs" / "dev.toml").read_text())["compute"]["image_tag"]
+    assert container["image"] == f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/mplat-dev-compute-marimo:{pinned}"
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env == {
         "MPLAT_ENV": "dev",
         "RAW_BUCKET": f"mplat-dev-storage-raw-{ACCOUNT}",
         "DERIVED_BUCKET": f"mplat-dev-storage-derived-{ACCOUNT}",
         "SCRATCH_DIR": "/app/scratch",
+        "MPLAT_SERVER_AUTH": "alb",
+        "MPLAT_ALB_SIGNER": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/mplat-dev-compute-alb/",
     }
     assert "/health" in " ".join(container["healthCheck"]["command"])
     logs = container["logConfiguration"]
@@ -419,6 +424,7 @@ def test_every_compute_resource_is_named_and_tagged(deployed: Deployment) -> Non
                 "efs-size",
                 "ingest-grid-prices-errors",
                 "ingest-meter-readings-errors",
+                "transform-raw-errors",
             )
         ),
     }
@@ -447,7 +453,8 @@ def test_desired_count_change_is_one_update(deployed: Deployment) -> None:
 
 
 def test_image_change_is_one_update_and_apply_rolls_the_service(deployed: Deployment) -> None:
-    deployed.edit_env(image_tag="v2")
+    assert client("ecr").describe_repositories()["repositories"][0]["imageTagMutability"] == "IMMUTABLE"
+    deployed.edit_env(image_tag="0123456789ab")
     code, out = deployed.run("plan", "--env", "dev", "--only", COMPUTE_TIER)
     assert code == 2
     changes = [line for line in out.splitlines() if line[:1] in "+~-!"]
@@ -464,7 +471,7 @@ def test_image_change_is_one_update_and_apply_rolls_the_service(deployed: Deploy
     image = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][0][
         "image"
     ]
-    assert image.endswith("/mplat-dev-compute-marimo:v2")
+    assert image.endswith("/mplat-dev-compute-marimo:0123456789ab")
     code, out = deployed.run("plan", "--env", "dev", "--only", "compute")
     assert code == 0, out
 

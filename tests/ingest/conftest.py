@@ -92,8 +92,8 @@ def stage_config(ingest_role: str, transform_role: str, sources: tuple[str, ...]
             "INGEST_TIMEOUT_SECONDS": "2",
         },
         "lambda_functions": {
-            **{f"ingest_{s}": {"iam_role_arn": ingest_role} for s in sources},
-            "transform_raw": {"iam_role_arn": transform_role},
+            **{f"ingest-{s.replace('_', '-')}-function": {"iam_role_arn": ingest_role} for s in sources},
+            "transform-raw-function": {"iam_role_arn": transform_role},
         },
     }
 

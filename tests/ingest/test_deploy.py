@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -11,45 +12,60 @@ from pathlib import Path
 
 import boto3
 
-from .conftest import RAW, copy_app, role_arn, stage_config, write_stage
+from .conftest import ACCOUNT, RAW, copy_app, role_arn, stage_config, write_stage
 
 CHALICE = str(Path(sys.executable).with_name("chalice"))
 ZIP_LIMIT = 5 * 1024 * 1024
+PROJECT_TAGS = {
+    "Project": "mplat",
+    "Environment": "local",
+    "ManagedBy": "mplat-infra",
+    "Component": "ingestion",
+}
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         command, cwd=cwd, env=env or dict(os.environ), capture_output=True, text=True, timeout=180
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0 or not check, result.stdout + result.stderr
     return result
 
 
 def test_chalice_deploy_against_local_stack(aws_env, repo_root, tmp_path):
     project = copy_app(repo_root, tmp_path / "chalice_app")
     config = project / ".chalice" / "config.json"
-    run(
-        [sys.executable, "-m", "infra", "apply", "--env", "local", "--yes", "--chalice-config", str(config)],
-        cwd=repo_root,
-    )
+
+    def infra_command(*args: str) -> list[str]:
+        return [sys.executable, "-m", "infra", *args, "--env", "local", "--chalice-config", str(config)]
+
+    run(infra_command("apply", "--yes"), cwd=repo_root)
     run([CHALICE, "deploy", "--stage", "local"], cwd=project)
 
     functions = {f["FunctionName"]: f for f in boto3.client("lambda").list_functions()["Functions"]}
     assert sorted(functions) == [
-        "mplat-local-ingest_grid_prices",
-        "mplat-local-ingest_meter_readings",
-        "mplat-local-transform_raw",
+        "mplat-local-ingest-grid-prices-function",
+        "mplat-local-ingest-meter-readings-function",
+        "mplat-local-transform-raw-function",
     ]
-    assert functions["mplat-local-ingest_grid_prices"]["Role"].endswith("/mplat-local-iam-ingest-lambda-role")
-    assert functions["mplat-local-transform_raw"]["Role"].endswith("/mplat-local-iam-transform-lambda-role")
+    assert functions["mplat-local-ingest-grid-prices-function"]["Role"].endswith(
+        "/mplat-local-iam-ingest-lambda-role"
+    )
+    assert functions["mplat-local-transform-raw-function"]["Role"].endswith(
+        "/mplat-local-iam-transform-lambda-role"
+    )
     # Lambda resolves "<module>.<attribute>": the generated handlers are attributes of their blueprint module
     handlers = {name: f["Handler"] for name, f in functions.items()}
     assert handlers == {
-        "mplat-local-ingest_grid_prices": "chalicelib.blueprints.ingest.ingest_grid_prices",
-        "mplat-local-ingest_meter_readings": "chalicelib.blueprints.ingest.ingest_meter_readings",
-        "mplat-local-transform_raw": "chalicelib.blueprints.transform.transform_raw",
+        "mplat-local-ingest-grid-prices-function": "chalicelib.blueprints.ingest.ingest_grid_prices",
+        "mplat-local-ingest-meter-readings-function": "chalicelib.blueprints.ingest.ingest_meter_readings",
+        "mplat-local-transform-raw-function": "chalicelib.blueprints.transform.transform_raw",
     }
-    assert functions["mplat-local-ingest_grid_prices"]["Environment"]["Variables"]["RAW_BUCKET"] == RAW
+    assert (
+        functions["mplat-local-ingest-grid-prices-function"]["Environment"]["Variables"]["RAW_BUCKET"] == RAW
+    )
 
     events = boto3.client("events")
     schedules = {}
@@ -57,17 +73,44 @@ def test_chalice_deploy_against_local_stack(aws_env, repo_root, tmp_path):
         [target] = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
         schedules[target["Arn"].rsplit(":", 1)[1]] = rule["ScheduleExpression"]
     assert schedules == {
-        "mplat-local-ingest_grid_prices": "rate(1 hour)",
-        "mplat-local-ingest_meter_readings": "rate(15 minutes)",
+        "mplat-local-ingest-grid-prices-function": "rate(1 hour)",
+        "mplat-local-ingest-meter-readings-function": "rate(15 minutes)",
     }
 
     notification = boto3.client("s3").get_bucket_notification_configuration(Bucket=RAW)
     [trigger] = notification["LambdaFunctionConfigurations"]
-    assert trigger["LambdaFunctionArn"].endswith(":function:mplat-local-transform_raw")
+    assert trigger["LambdaFunctionArn"].endswith(":function:mplat-local-transform-raw-function")
     assert trigger["Events"] == ["s3:ObjectCreated:*"] and "Filter" not in trigger  # the dispatcher filters
 
     [package] = (project / ".chalice" / "deployments").glob("*.zip")
     assert package.stat().st_size < ZIP_LIMIT
+
+    # Names follow mplat-{env}-{service}-{type}; Lambdas (Chalice's `tags`) and their log groups (created by infra
+    # before Chalice could create them untagged) carry the project's tag set.
+    lambda_ = boto3.client("lambda")
+    logs = boto3.client("logs")
+    for name, function in functions.items():
+        assert re.fullmatch(r"mplat-local-(ingest|transform)-[a-z-]+-function", name), name
+        tags = lambda_.list_tags(Resource=function["FunctionArn"])["Tags"]
+        assert {k: tags.get(k) for k in PROJECT_TAGS} == PROJECT_TAGS, name
+        [group] = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+        assert group["retentionInDays"] == 30
+        log_tags = logs.list_tags_for_resource(resourceArn=group["arn"].removesuffix(":*"))["tags"]
+        assert {k: log_tags.get(k) for k in PROJECT_TAGS} == PROJECT_TAGS, name
+
+    # Failure destinations exist once the functions do: the second apply after the first deploy sets them.
+    before = run(infra_command("plan"), cwd=repo_root, check=False)
+    assert (
+        before.returncode == 2
+        and "lambda-failure-destination mplat-local-transform-raw-function" in before.stdout
+    )
+    run(infra_command("apply", "--yes"), cwd=repo_root)
+    queue = f"arn:aws:sqs:eu-central-1:{ACCOUNT}:mplat-local-ingestion-failures"
+    for name in functions:
+        invoke = lambda_.get_function_event_invoke_config(FunctionName=name)
+        assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == queue, name
+        assert invoke["MaximumRetryAttempts"] == 2
+    assert run(infra_command("plan"), cwd=repo_root, check=False).returncode == 0
 
 
 def test_chalice_package_terraform_offline(repo_root, tmp_path):
@@ -83,9 +126,9 @@ def test_chalice_package_terraform_offline(repo_root, tmp_path):
     )
     resources = json.loads((tmp_path / "out" / "chalice.tf.json").read_text())["resource"]
     assert sorted(resources["aws_lambda_function"]) == [
-        "ingest_grid_prices",
-        "ingest_meter_readings",
-        "transform_raw",
+        "ingest-grid-prices-function",
+        "ingest-meter-readings-function",
+        "transform-raw-function",
     ]
     assert sorted(r["schedule_expression"] for r in resources["aws_cloudwatch_event_rule"].values()) == [
         "rate(1 hour)",

@@ -94,7 +94,10 @@ def test_largest_accepted_payload_fits_the_lambda_memory(
         f"{ingest_peak:.0f} MiB, transform {transform_peak:.0f} MiB; python+boto3 {baseline:.0f} MiB; "
         f"memory {memory}"
     )
-    for function, peak in ((f"ingest_{source}", ingest_peak), ("transform_raw", transform_peak)):
+    for function, peak in (
+        (f"ingest-{source.replace('_', '-')}-function", ingest_peak),
+        ("transform-raw-function", transform_peak),
+    ):
         need = (baseline + peak) * HEADROOM
         assert need <= memory[function], (
             f"{function} needs ~{need:.0f} MiB for a {cap}-byte payload but has {memory[function]} MiB: raise "

@@ -17,7 +17,9 @@ SCHEDULED = {"source": "aws.events", "detail_type": "Scheduled Event", "detail":
 
 
 def invoke_ingest(client: Client, source: str) -> dict:
-    return client.lambda_.invoke(f"ingest_{source}", client.events.generate_cw_event(**SCHEDULED)).payload
+    return client.lambda_.invoke(
+        f"ingest-{source.replace('_', '-')}-function", client.events.generate_cw_event(**SCHEDULED)
+    ).payload
 
 
 def test_both_sources_land_with_layout_and_metadata_and_rerun_adds_nothing(app_module, with_secrets, stack):
@@ -58,10 +60,17 @@ def test_both_sources_land_with_layout_and_metadata_and_rerun_adds_nothing(app_m
 def test_generated_functions_follow_the_stage(app_module):
     """One scheduled `ingest_<source>` per configured source, plus the dispatcher on the raw bucket."""
     app = app_module.app
-    assert sorted(app.handler_map) == ["ingest_grid_prices", "ingest_meter_readings", "transform_raw"]
+    assert sorted(app.handler_map) == [
+        "ingest-grid-prices-function",
+        "ingest-meter-readings-function",
+        "transform-raw-function",
+    ]
     schedules = {
         e.name: e.schedule_expression for e in app.event_sources if hasattr(e, "schedule_expression")
     }
-    assert schedules == {"ingest_grid_prices": "rate(1 hour)", "ingest_meter_readings": "rate(15 minutes)"}
+    assert schedules == {
+        "ingest-grid-prices-function": "rate(1 hour)",
+        "ingest-meter-readings-function": "rate(15 minutes)",
+    }
     [s3_source] = [e for e in app.event_sources if hasattr(e, "bucket")]
     assert s3_source.bucket == "mplat-local-storage-raw-123456789012" and s3_source.prefix is None

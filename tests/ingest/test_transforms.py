@@ -19,7 +19,10 @@ def test_s3_event_on_raw_object_updates_counts_and_normalizes(app_module, with_s
         result = invoke_ingest(client, "meter_readings")
         key, date = result["key"], result["key"].split("ingest_date=")[1][:10]
         event = client.events.generate_s3_event(bucket=stack.raw, key=key)
-        assert client.lambda_.invoke("transform_raw", event).payload["transforms"] == ["count", "normalize"]
+        assert client.lambda_.invoke("transform-raw-function", event).payload["transforms"] == [
+            "count",
+            "normalize",
+        ]
         counts = stack.derived_json(f"counts/meter_readings/{date}.json")
         size = stack.s3().head_object(Bucket=stack.raw, Key=key)["ContentLength"]
         assert {k: counts[k] for k in ("source", "date", "objects", "records", "bytes")} == {
@@ -31,13 +34,13 @@ def test_s3_event_on_raw_object_updates_counts_and_normalizes(app_module, with_s
         }
         assert counts["updated_at"].endswith("Z")
         # the same event again (S3 delivers at least once) leaves the counts unchanged
-        client.lambda_.invoke("transform_raw", event)
+        client.lambda_.invoke("transform-raw-function", event)
         assert stack.derived_json(f"counts/meter_readings/{date}.json")["objects"] == 1
 
         # keys that are not raw source objects (on-prem uploads) are ignored
         stack.s3().put_object(Bucket=stack.raw, Key="onprem/sample/weather/x.epw", Body=b"x")
         ignored = client.events.generate_s3_event(bucket=stack.raw, key="onprem/sample/weather/x.epw")
-        assert client.lambda_.invoke("transform_raw", ignored).payload["transforms"] == []
+        assert client.lambda_.invoke("transform-raw-function", ignored).payload["transforms"] == []
 
     [normalized] = stack.derived_keys("normalized/meter_readings/")
     assert normalized == f"normalized/meter_readings/ingest_date={date}/{key.rsplit('/', 1)[1][:-4]}.csv"

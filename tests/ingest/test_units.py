@@ -36,13 +36,14 @@ def test_stage_decides_which_sources_get_a_function(lib, tmp_path):
 
     registered = ["grid_prices", "meter_readings"]
     app_dir = write_config(
-        tmp_path, {"dev": {"lambda_functions": {"ingest_grid_prices": {}, "transform_raw": {}}}}
+        tmp_path,
+        {"dev": {"lambda_functions": {"ingest-grid-prices-function": {}, "transform-raw-function": {}}}},
     )
     assert stage.stage_source_names(registered, {"MPLAT_ENV": "dev"}, app_dir) == ["grid_prices"]
     # inside Lambda there is no .chalice/: every registered source stays importable
     assert stage.stage_source_names(registered, {"MPLAT_ENV": "dev"}, tmp_path / "nowhere") == registered
     (tmp_path / "bad").mkdir()
-    bad = write_config(tmp_path / "bad", {"dev": {"lambda_functions": {"ingest_weather": {}}}})
+    bad = write_config(tmp_path / "bad", {"dev": {"lambda_functions": {"ingest-weather-function": {}}}})
     with pytest.raises(ConfigError, match=r"configures source\(s\) \['weather'\] that have no module"):
         stage.stage_source_names(registered, {"MPLAT_ENV": "dev"}, bad)
     with pytest.raises(ConfigError, match="RAW_BUCKET is not set"):

@@ -1,4 +1,4 @@
-"""`transform_raw`: every object created in the raw bucket, dispatched to the transforms matching its key.
+"""`transform-raw-function`: every object created in the raw bucket, dispatched to the transforms matching its key.
 
 No prefix/suffix on the trigger: S3 forbids overlapping filters and moto rejects them; `dispatch` filters.
 """
@@ -16,7 +16,7 @@ from chalicelib.settings import Settings
 bp = Blueprint(__name__)
 
 
-@bp.on_s3_event(bucket=stage.raw_bucket(), events=["s3:ObjectCreated:*"], name="transform_raw")
+@bp.on_s3_event(bucket=stage.raw_bucket(), events=["s3:ObjectCreated:*"], name=stage.TRANSFORM_FUNCTION)
 def transform_raw(event: Any) -> dict[str, Any]:
     settings = Settings.from_environ()
     log = RunLog(context={"function": "transform_raw", "env": settings.env})

@@ -1,7 +1,7 @@
 """Transforms of raw objects, dispatched by key pattern from one S3-triggered function.
 
 S3 rejects overlapping notification filters (and moto rejects filters altogether), so the bucket sends every
-new object to `transform_raw`, and `dispatch` picks the transforms whose pattern matches the key.
+new object to `transform-raw-function`, and `dispatch` picks the transforms whose pattern matches the key.
 
 A transform turns matching keys into *units of work* (`unit`): `count` works per (source, day), so a backfill
 over a thousand objects of one day recounts that day once; `normalize` works per object.

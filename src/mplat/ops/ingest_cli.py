@@ -43,7 +43,7 @@ def list_sources(verbose: bool) -> None:
 @click.argument("source")
 @ENV_OPTION
 def run_source(source: str, env: str) -> None:
-    """Fetch SOURCE once into the raw bucket of ENV (same code as the `ingest_<source>` Lambda)."""
+    """Fetch SOURCE once into the raw bucket of ENV (same code as the `ingest-<source>-function` Lambda)."""
     chalice_stage.activate(env)
     from chalicelib.errors import IngestError
     from chalicelib.ingest import run_ingest
@@ -80,7 +80,7 @@ def _context(env: str):  # noqa: ANN202 (chalicelib types are imported late)
 @ENV_OPTION
 @ONLY_OPTION
 def run_transform(key: str, env: str, only: tuple[str, ...]) -> None:
-    """Run the transforms matching KEY (same code as the `transform_raw` Lambda)."""
+    """Run the transforms matching KEY (same code as the `transform-raw-function` Lambda)."""
     transforms, ctx = _context(env)
     try:
         ran = transforms.dispatch(ctx, key, only or None)
