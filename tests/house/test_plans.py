@@ -155,6 +155,7 @@ def compute_on_config() -> EnvConfig:
 CREATES = {
     "storage": {"s3-bucket"},
     "iam": {"iam-role"},
+    "ingestion": {"sqs-queue", "log-group"},  # failure destinations follow once Chalice made the functions
     "secrets": {"secret"},
     "site": {"s3-bucket", "cloudfront-distribution"},
     "outputs": {"chalice-stage"},

@@ -37,6 +37,7 @@ def test_every_env_pins_its_image_to_a_commit() -> None:
         settings = compute_tier(config_with(env)).compute
         assert settings.image is None and re.fullmatch(r"[0-9a-f]{12}", settings.image_tag or ""), env
     raw = tomllib.loads((ENVS / "dev.toml").read_text(encoding="utf-8"))
+    raw["compute"]["enabled"] = True  # an env that runs the tier must say which image
     del raw["compute"]["image_tag"]
     with pytest.raises(
         ConfigError, match=r"\[compute\] image_tag is missing: set it to the tag `scripts/push-image"
