@@ -21,8 +21,9 @@ const COMMON = "common";
 const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
 // A notebook's background download (cacheNotebook) yields to the reader: one file at a time, at low
-// priority, and none started until QUIET_MS after the notebook became interactive or its page last saw
-// input (its gate reports presses and keys): the first slider press never waits behind it.
+// priority, and none started until QUIET_MS after the notebook became interactive, a page last requested
+// anything (a page booting the next notebook) or last saw input (the gate reports presses and keys): the
+// first slider press, and the next visit's boot, never wait behind it.
 const BACKGROUND_AT_ONCE = 1;
 const QUIET_MS = 3000;
 let lastActivity = 0;
@@ -329,6 +330,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || request.headers.has("range")) return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !url.href.startsWith(SCOPE)) return;
+  noteActivity();
   event.respondWith(respond(event, url));
 });
 
