@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from mplat.gallery.controller import (
     CONTROLLER_FILE,
     boot_plan,
+    defer_plot_chunk,
     kernel_worker,
     rewrite_worker,
 )
@@ -47,6 +48,15 @@ def test_a_marimo_whose_worker_differs_fails_the_build_loudly(times: int) -> Non
     source = "async function el(e){return await import(`/wasm/controller.js?version=${e}`)}"
     with pytest.raises(GalleryError, match="controller.py"):
         rewrite_worker("x" if times == 0 else source + source)
+
+
+def test_marimos_plot_chunk_waits_for_the_runtime() -> None:
+    (main,) = [p for p in MARIMO_ASSETS.glob("index-*.js") if "./Plot-" in p.read_text()]
+    rewritten = defer_plot_chunk(main.read_text(encoding="utf-8"))
+    assert rewritten.count("mplatAfterRuntime") == 2  # asked for if the page defines it, else at once
+    assert defer_plot_chunk(rewritten) == rewritten
+    with pytest.raises(GalleryError, match="controller.py"):
+        defer_plot_chunk("import(`./Plot-x.js`)")
 
 
 def _lock(**packages: list[str]) -> bytes:
@@ -79,6 +89,7 @@ def test_a_read_only_notebook_boots_without_editing_packages() -> None:
     assert plan["packages"] == ["marimo-base", "markdown", "micropip", "narwhals", "plotly", "pygments"]
     assert plan["files"][:2] == ["pyodide.asm.wasm", "python_stdlib.zip"]
     assert "packages/plotly.whl" in plan["files"] and "packages/jedi.whl" not in plan["files"]
+    assert plan["mathjax"]  # a plotly notebook's MathJax waits for the runtime
 
 
 def test_a_notebook_importing_jedi_boots_with_jedi_and_parso() -> None:

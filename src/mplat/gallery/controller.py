@@ -18,13 +18,18 @@ What the build does for it (docs/gallery.md, "Boot"):
   uses; the controller installs them if something imports them later) — and the runtime files they are.
 - **The page** (`add_boot_script`): `window.MPLAT_BOOT` (the plan) before the notebook gate, which starts
   marimo's kernel worker at once with the plan in its name, instead of after marimo's ~300 page scripts.
+- **plotly.js and MathJax after the runtime** (`defer_plot_chunk`, and `mathjax` in the plan): marimo loads its
+  Plot chunk (4.6 MB) and MathJax as soon as it draws a pre-computed chart; on a cold load over a slow link they
+  would share the link with the runtime. The lazy import of the chunk is rewritten to wait for the page's
+  `mplatAfterRuntime()` (the gate resolves it when the worker has the runtime's files; at once when Python is
+  not coming); the gate holds MathJax likewise. Again asserted to occur exactly once.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib.resources import files
 from pathlib import Path
 
@@ -32,6 +37,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .errors import GalleryError
+from .export import MATHJAX_LOCAL
 from .model import Notebook
 
 CONTROLLER_FILE = "mplat-controller.js"  # in apps/, beside the pages (revalidated, not cached for good)
@@ -54,6 +60,14 @@ _RELATIVE_IMPORT = f"import(`../{CONTROLLER_FILE}`)"
 # Prepended to the worker: the controller starts loading with the worker, not when marimo's page sends its
 # bootstrap message. Same specifier as above: one module instance.
 _EARLY_IMPORT = f'self.name.includes("{SEPARATOR}") && {_RELATIVE_IMPORT}.catch(() => {{}});\n'
+
+
+# In marimo's main asset: the Plot chunk's lazy import, `()=>wo(()=>import(`./Plot-….js`).then(…),…)`.
+_PLOT_IMPORT = re.compile(
+    r"\(\)=>(\w+\(\(\)=>import\(`\./Plot-[\w-]+\.js`\)\.then\(\w+=>\(\{default:\w+\.Plot\}\)\),"
+    r"__vite__mapDeps\(\[[\d,]*\]\),import\.meta\.url\))"
+)
+_AFTER_RUNTIME = "(self.mplatAfterRuntime?self.mplatAfterRuntime():Promise.resolve()).then(()=>{})"
 
 
 def _template() -> str:
@@ -94,13 +108,37 @@ def rewrite_worker(source: str) -> str:
     return _EARLY_IMPORT + rewritten
 
 
+def defer_plot_chunk(source: str) -> str:
+    """marimo's main asset with its Plot chunk loaded only once the page's `mplatAfterRuntime()` resolves."""
+    if _AFTER_RUNTIME in source:
+        return source
+    rewritten, count = _PLOT_IMPORT.subn(lambda m: f"()=>{_AFTER_RUNTIME}.then(()=>{m.group(1)})", source)
+    if count != 1:
+        raise GalleryError(
+            f"marimo's main asset loads its Plot chunk {count} times in the expected form, not once: this "
+            "marimo version differs from the one mplat's controller was written for (controller.py)"
+        )
+    return rewritten
+
+
+def _rewrite(path: Path, change: Callable[[str], str]) -> None:
+    text = change(path.read_text(encoding="utf-8"))
+    path.unlink()  # a hard link into the export cache: never change the cached copy
+    path.write_text(text, encoding="utf-8")
+
+
 def install_controller(apps_dir: Path) -> str:
     """Write apps/mplat-controller.js and rewrite marimo's worker to use it; returns the worker's path
     relative to apps/ (the gate starts it)."""
     worker = kernel_worker(apps_dir / "assets")
-    text = rewrite_worker(worker.read_text(encoding="utf-8"))
-    worker.unlink()  # a hard link into the export cache: never change the cached copy
-    worker.write_text(text, encoding="utf-8")
+    _rewrite(worker, rewrite_worker)
+    plots = [p for p in sorted((apps_dir / "assets").glob("index-*.js")) if "./Plot-" in p.read_text()]
+    if len(plots) != 1:
+        raise GalleryError(
+            f"expected one marimo main asset (assets/index-*.js) loading the Plot chunk, found {len(plots)}; "
+            "is the marimo version supported (controller.py)?"
+        )
+    _rewrite(plots[0], defer_plot_chunk)
     (apps_dir / CONTROLLER_FILE).write_text(controller_source(), encoding="utf-8")
     return worker.relative_to(apps_dir).as_posix()
 
@@ -146,6 +184,8 @@ def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str
         "runtime": runtime_url,
         "packages": packages,
         "files": [*CORE_FETCHED, *(lock[name]["file_name"] for name in packages)],
+        # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
+        "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,
     }
 
 

@@ -54,14 +54,31 @@
   // data-mplat-kernel: loading → held → booting → started (Python is up) → ready (the notebook's first run is
   // done: the page is interactive), or failed (Python did not start). Pre-computed outputs and sliders are on screen long before, so tests
   // and benchmarks wait for "ready".
+  // plotly.js (marimo's Plot chunk, 4.6 MB) and MathJax wait until the kernel worker has downloaded the
+  // runtime (controller.py rewrites marimo's lazy import of the chunk to ask window.mplatAfterRuntime; the
+  // build lists MathJax in the plan of a notebook that imports plotly): on a cold load over a slow link they
+  // would share it with the runtime, on a warm one the wait is a moment. Without Python coming (held,
+  // snapshot, no plan) they load at once.
+  var runtimeIn;
+  var afterRuntime = new Promise(function (resolve) { runtimeIn = resolve; });
+  window.mplatAfterRuntime = function () { return afterRuntime; };
+  setTimeout(function () { runtimeIn(); }, 60000); // never hold the charts for good
+
   function watchKernel(worker) {
     worker.addEventListener("message", function (event) {
       var d = event.data;
+      if (d && d.mplat === "runtime-downloaded") return runtimeIn();
       var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
       if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
-      if (message.id === "initialized") root.setAttribute("data-mplat-kernel", "started");
+      if (message.id === "initialized") {
+        root.setAttribute("data-mplat-kernel", "started");
+        runtimeIn();
+      }
       // Python could not start (neither mplat's controller nor marimo's): the page's watcher says so.
-      if (message.id === "initializedError") announce("kernel", "failed");
+      if (message.id === "initializedError") {
+        runtimeIn();
+        announce("kernel", "failed");
+      }
       var text = message.id === "kernelMessage" && message.payload && message.payload.message;
       if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) announce("kernel", "ready");
     });
@@ -168,6 +185,26 @@
     early = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }));
     early.start();
     root.setAttribute("data-mplat-kernel", "booting");
+  } else {
+    runtimeIn();
+  }
+
+  // marimo loads MathJax with a <script src> it first looks up by its src, then follows through the
+  // element's data-status: a placeholder of a type the browser does not run holds it until afterRuntime.
+  if (boot && boot.mathjax) {
+    var placeholder = document.createElement("script");
+    placeholder.type = "mplat/after-runtime";
+    placeholder.setAttribute("src", boot.mathjax);
+    placeholder.setAttribute("data-status", "loading");
+    document.head.appendChild(placeholder);
+    afterRuntime.then(function () {
+      var real = document.createElement("script");
+      real.async = true;
+      real.onload = function () { placeholder.setAttribute("data-status", "ready"); };
+      real.onerror = function () { placeholder.setAttribute("data-status", "error"); };
+      real.src = boot.mathjax;
+      document.head.appendChild(real);
+    });
   }
 
   // Presses and keys tell the offline service worker (sw.js) to hold its background download of this
