@@ -20,11 +20,10 @@ const SHELL = "shell";
 const COMMON = "common";
 const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
-// A notebook's background download (cacheNotebook) yields to the reader: one file at a time, at low
-// priority, and none started until QUIET_MS after the notebook became interactive, a page last requested
+// A notebook's background download (cacheNotebook) yields to the reader: at low priority, and no file
+// started until QUIET_MS after the notebook became interactive, a page last requested
 // anything (a page booting the next notebook) or last saw input (the gate reports presses and keys): the
 // first slider press, and the next visit's boot, never wait behind it.
-const BACKGROUND_AT_ONCE = 1;
 const QUIET_MS = 3000;
 let lastActivity = 0;
 function noteActivity() {
@@ -141,13 +140,13 @@ async function inParallel(items, limit, work) {
 }
 
 /* Store every entry whose content is not cached yet; rejects if any failed (after trying all).
-   In the background (a notebook's files while the reader uses it), one at a time, each after a quiet spell. */
+   In the background (a notebook's files while the reader uses it), each after a quiet spell. */
 async function cacheEntries(entries, background = false) {
   const have = await cachedHashes();
   const todo = new Map();
   for (const entry of entries) if (!have.has(entry.sha)) todo.set(entry.sha, entry);
   const work = background ? async (entry) => (await quiet(), store(entry, "low")) : store;
-  const errors = await inParallel(todo.values(), background ? BACKGROUND_AT_ONCE : DOWNLOADS_AT_ONCE, work);
+  const errors = await inParallel(todo.values(), DOWNLOADS_AT_ONCE, work);
   if (errors.length) throw new Error(`${errors.length} files could not be cached; first: ${errors[0].message}`);
 }
 
