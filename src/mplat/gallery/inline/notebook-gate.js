@@ -40,6 +40,7 @@
   // Likewise "mplat:kernel" ({detail: {state: "ready"}}) once the notebook is interactive, so background
   // downloads can wait until the boot no longer needs the network and the CPU.
   function announce(name, state) {
+    if (name === "kernel") tellServiceWorker("booted");
     var windows = [window];
     try {
       if (window.parent !== window && window.parent.document) windows.push(window.parent);
@@ -185,6 +186,7 @@
     early = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }));
     early.start();
     root.setAttribute("data-mplat-kernel", "booting");
+    tellServiceWorker("booting");
   } else {
     runtimeIn();
   }
@@ -207,14 +209,17 @@
     });
   }
 
-  // Presses and keys tell the offline service worker (sw.js) to hold its background download of this
-  // notebook's files for a moment: the reader's interaction goes first.
+  // The offline service worker (sw.js) holds its background download of notebook files while a notebook
+  // boots ("booting" … "booted") and for a moment after each press or key: the reader goes first.
+  function tellServiceWorker(type) {
+    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (sw) sw.postMessage({ type: type });
+  }
   var lastReport = 0;
   function reportInput() {
-    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (!sw || Date.now() - lastReport < 500) return;
+    if (Date.now() - lastReport < 500) return;
     lastReport = Date.now();
-    sw.postMessage({ type: "input" });
+    tellServiceWorker("input");
   }
   ["pointerdown", "keydown", "input"].forEach(function (type) {
     window.addEventListener(type, reportInput, { capture: true, passive: true });
@@ -225,7 +230,10 @@
     released = true;
     try { sessionStorage.setItem(ACCEPTED_KEY, "1"); } catch (e) { /* private mode: ask again next time */ }
     announce("gate", "open");
-    if (held.length) root.setAttribute("data-mplat-kernel", "booting");
+    if (held.length) {
+      root.setAttribute("data-mplat-kernel", "booting");
+      tellServiceWorker("booting");
+    }
     held.forEach(function (w) { w.start(); });
   }
 

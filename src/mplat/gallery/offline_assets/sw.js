@@ -20,33 +20,30 @@ const SHELL = "shell";
 const COMMON = "common";
 const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
-// A notebook's background download (cacheNotebook) yields to the reader: at low priority, and no file
-// started until QUIET_MS after the notebook became interactive, a page last requested
-// anything (a page booting the next notebook) or last saw input (the gate reports presses and keys): the
-// first slider press, and the next visit's boot, never wait behind it.
+// A notebook's background download (cacheNotebook) yields to the reader, and nothing of it outlives the
+// visit: no file is started while a notebook page is booting Python (its gate says "booting", then
+// "ready"), nor until QUIET_MS after a page last requested anything or saw input (the gate reports presses
+// and keys), and it stops when the page that asked for it is closed (the next visit carries on). Left
+// running, it slowed the next visit's boot and the reader's first slider press.
 const QUIET_MS = 3000;
 let lastActivity = 0;
+const booting = new Set(); // client ids of notebook pages whose Python is starting
 function noteActivity() {
   lastActivity = Date.now();
 }
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function quiet() {
-  for (let wait = QUIET_MS; wait > 0; wait = lastActivity + QUIET_MS - Date.now()) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
+  for (;;) {
+    const wait = lastActivity + QUIET_MS - Date.now();
+    if (wait > 0) {
+      await sleep(wait);
+      continue;
+    }
+    for (const id of booting) if (!(await self.clients.get(id))) booting.delete(id);
+    if (!booting.size) return;
+    await sleep(500);
   }
 }
-const ISOLATION_HEADERS = {
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Embedder-Policy": "require-corp",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
-const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
-
-function indexBuild(build) {
-  const entries = build.files.map(([path, sha, size, group]) => ({ path, sha, size, group }));
-  return { version: build.version, raw: build, entries, byPath: new Map(entries.map((e) => [e.path, e])) };
-}
-
-const CURRENT = indexBuild(BUILD);
 
 /* ---- storage helpers ---- */
 
@@ -140,12 +137,17 @@ async function inParallel(items, limit, work) {
 }
 
 /* Store every entry whose content is not cached yet; rejects if any failed (after trying all).
-   In the background (a notebook's files while the reader uses it), each after a quiet spell. */
-async function cacheEntries(entries, background = false) {
+   With an `owner` (a page's client id): in the background, each after a quiet spell, while that page is open. */
+async function cacheEntries(entries, owner = null) {
   const have = await cachedHashes();
   const todo = new Map();
   for (const entry of entries) if (!have.has(entry.sha)) todo.set(entry.sha, entry);
-  const work = background ? async (entry) => (await quiet(), store(entry, "low")) : store;
+  const inBackground = async (entry) => {
+    await quiet();
+    if (!(await self.clients.get(owner))) throw new Error("the page that asked for it was closed");
+    return store(entry, "low");
+  };
+  const work = owner ? inBackground : store;
   const errors = await inParallel(todo.values(), DOWNLOADS_AT_ONCE, work);
   if (errors.length) throw new Error(`${errors.length} files could not be cached; first: ${errors[0].message}`);
 }
@@ -286,9 +288,9 @@ async function rememberNotebook(slug) {
 
 /* Download what the notebook's page did not load itself (lazy chunks, files fetched before this worker
    controlled the page). Its page asks once the notebook is interactive: the boot needs the CPU. */
-async function cacheNotebook(slug) {
+async function cacheNotebook(slug, owner) {
   noteActivity(); // the notebook just became interactive: the reader's first press comes now
-  if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }), true);
+  if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }), owner);
 }
 
 async function respond(event, url) {
@@ -367,6 +369,11 @@ self.addEventListener("message", (event) => {
       try {
         if (message.type === "input") {
           noteActivity();
+        } else if (message.type === "booting" && event.source) {
+          booting.add(event.source.id);
+        } else if (message.type === "booted" && event.source) {
+          booting.delete(event.source.id);
+          noteActivity();
         } else if (message.type === "skip-waiting") {
           await self.skipWaiting();
         } else if (message.type === "pin-all") {
@@ -374,7 +381,7 @@ self.addEventListener("message", (event) => {
           reply({ ok: true });
         } else if (message.type === "pin") {
           reply({ ok: true });
-          await cacheNotebook(String(message.slug));
+          await cacheNotebook(String(message.slug), event.source && event.source.id);
         } else if (message.type === "status") {
           reply(await status());
         } else if (message.type === "hello") {
