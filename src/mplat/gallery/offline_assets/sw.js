@@ -22,7 +22,7 @@ const NOTEBOOK = "notebook:";
 const DOWNLOADS_AT_ONCE = 4;
 // A notebook's background download (cacheNotebook) yields to the reader, and nothing of it outlives the
 // visit: no file is started while a notebook page is booting Python (its gate says "booting", then
-// "ready"), nor until QUIET_MS after a page last requested anything or saw input (the gate reports presses
+// "booted"), nor until QUIET_MS after a page last requested anything or saw input (the gate reports presses
 // and keys), and it stops when the page that asked for it is closed (the next visit carries on). Left
 // running, it slowed the next visit's boot and the reader's first slider press.
 const QUIET_MS = 3000;
@@ -44,6 +44,19 @@ async function quiet() {
     await sleep(500);
   }
 }
+const ISOLATION_HEADERS = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
+const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
+
+function indexBuild(build) {
+  const entries = build.files.map(([path, sha, size, group]) => ({ path, sha, size, group }));
+  return { version: build.version, raw: build, entries, byPath: new Map(entries.map((e) => [e.path, e])) };
+}
+
+const CURRENT = indexBuild(BUILD);
 
 /* ---- storage helpers ---- */
 
