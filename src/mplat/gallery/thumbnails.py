@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SIZE = (640, 400)  # card thumbnails: 16:10
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
-THUMBNAIL_VERSION = "2"  # 2: the most telling output, not the top of the page
+THUMBNAIL_VERSION = "3"  # 2: the most telling output, not the top of the page; 3: its drawn part
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
