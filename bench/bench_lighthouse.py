@@ -4,9 +4,10 @@ against Debian's Chromium; and whether Chromium finds the site installable.
 
 Lighthouse 12 (the release that runs on Node 20; 13 wants Node 22) no longer has an installability audit, so
 that check asks Chromium itself (`Page.getInstallabilityErrors`, what its install prompt relies on).
-The notebook's own app page (`apps/<slug>.html`, marimo's frontend) is measured in the same run as the
-reference the notebook page is compared with. Targets: accessibility >= 95, best practices >= 95,
-installable.
+`/` (a plain page, no notebook) is the reference the notebook page is compared with in the same run;
+marimo's app page alone (`apps/<slug>.html`) cannot be one: Lighthouse 12 stops on it with "Waiting for
+DevTools protocol response has exceeded the allotted time (Network.getResponseBody)". Targets:
+accessibility >= 95, best practices >= 95, installable.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ BIN = Path(sys.executable).parent
 LIGHTHOUSE = REPO / "node_modules" / "lighthouse" / "cli" / "index.js"
 CATEGORIES = ("accessibility", "best-practices", "seo", "performance")
 NOTEBOOK = "solar-calculator"
+ATTEMPTS = 2  # a page Lighthouse could not finish is run once more, then reported as such
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking "
     "--disable-component-update --disable-sync"
@@ -45,7 +47,12 @@ def lighthouse(url: str, out: Path) -> dict:
         "--chrome-path=/usr/bin/chromium", f"--chrome-flags={CHROME_FLAGS}",
         f"--only-categories={','.join(CATEGORIES)}",
     ]  # fmt: skip
-    subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=600)
+    for _ in range(ATTEMPTS):
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if done.returncode == 0:
+            break
+    else:  # e.g. "Waiting for DevTools protocol response has exceeded the allotted time" on a busy machine
+        return {"error": (done.stdout + done.stderr).strip().splitlines()[-1][:200]}
     report = json.loads(out.read_text())
     scores = {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
     failing = sorted(
@@ -70,8 +77,9 @@ def installability_errors(url: str) -> list[str]:
     from e2e.browser import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # A profile on disk: Chromium never offers to install from an incognito (in-memory) profile.
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        browser = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(url, wait_until="load")
         cdp = page.context.new_cdp_session(page)
@@ -92,7 +100,6 @@ def run() -> str:
         "`/`": "",
         "`/gallery/`": "gallery/",
         f"`/gallery/{NOTEBOOK}/`": f"gallery/{NOTEBOOK}/",
-        f"reference: `apps/{NOTEBOOK}.html` (marimo's page alone)": f"apps/{NOTEBOOK}.html",
     }
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
@@ -117,18 +124,31 @@ def run() -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, r in results.items():
+        if "error" in r:
+            out.append(f"| {name} | Lighthouse could not finish ({ATTEMPTS} tries): {r['error']} | | | | | |")
+            continue
         s, m = r["scores"], r["metrics"]
         out.append(
             f"| {name} | {s['accessibility']} | {s['best-practices']} | {s['seo']} | {s['performance']} | "
             f"{m['first-contentful-paint']} / {m['largest-contentful-paint']} / {m['total-blocking-time']} | "
             f"{', '.join(r['failing']) or '–'} |"
         )
-    ours = [r["scores"] for name, r in results.items() if not name.startswith("reference")]
-    met = all(s["accessibility"] >= 95 and s["best-practices"] >= 95 for s in ours)
+    ours = [r["scores"] for r in results.values() if "scores" in r]
+    plain = results["`/`"].get("scores", {})
+    notebook = results[f"`/gallery/{NOTEBOOK}/`"].get("scores", {})
+    met = len(ours) == len(results) and all(
+        s["accessibility"] >= 95 and s["best-practices"] >= 95 for s in ours
+    )
     out += [
         "",
         f"Installable (Chromium's `Page.getInstallabilityErrors` on `/gallery/`): "
         f"{'yes' if not install else 'no: ' + ', '.join(install)}. "
-        f"Targets (accessibility >= 95, best practices >= 95, installable): {'met' if met and not install else 'NOT met'}.",
+        f"Targets (accessibility >= 95, best practices >= 95, installable): {'met' if met and not install else 'NOT met'}. "
+        + (
+            f"The notebook page scores {notebook['performance'] / max(plain['performance'], 1):.2f}x the plain "
+            "page `/` in performance (it boots Python in its frame)."
+            if plain and notebook
+            else ""
+        ),
     ]
     return "\n".join(out)
