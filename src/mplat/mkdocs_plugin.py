@@ -16,7 +16,7 @@ from mkdocs.utils import get_relative_url
 
 from . import __version__
 from .config import GalleryConfig
-from .gallery import pages, pwa, server_tier
+from .gallery import app_page, pages, pwa, server_tier
 from .gallery.app_page import ANALYTICS_SCRIPT, AppPageOptions, analytics_script
 from .gallery.errors import GalleryError
 from .gallery.messages import messages_script, text
@@ -185,7 +185,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         exports = self.prepared.exports.html if self.prepared else {}
         slug = page.url.removeprefix("gallery/").strip("/")
         if page.url.startswith("gallery/") and slug in exports:
-            output = pwa.add_snapshot(output, exports[slug].read_text(encoding="utf-8"))
+            output = app_page.add_snapshot(output, exports[slug].read_text(encoding="utf-8"))
         return output
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]

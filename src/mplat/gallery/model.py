@@ -37,6 +37,15 @@ class Notebook:
 
 
 @dataclass(frozen=True)
+class SkippedNotebook:
+    """A notebook left out of a non-strict build, shown as a warning card."""
+
+    slug: str
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
 class RuntimePackage:
     """One wheel shipped in the site's runtime, as it appears in pyodide-lock.json."""
 

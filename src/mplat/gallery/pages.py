@@ -9,25 +9,15 @@ from __future__ import annotations
 import html
 import json
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import server_tier
 from .messages import DEFAULT_LANGUAGE, Language, text
-from .model import Notebook
+from .model import Notebook, SkippedNotebook
 
 DOWNLOADS_DIR = "downloads"  # notebook sources offered as "Download .py"
 THUMBNAILS_DIR = "assets/thumbnails"
-
-
-@dataclass(frozen=True)
-class SkippedNotebook:
-    """A notebook left out of a non-strict build, shown as a warning card."""
-
-    slug: str
-    path: Path
-    reason: str
 
 
 def last_updated(path: Path) -> str:

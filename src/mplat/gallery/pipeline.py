@@ -15,14 +15,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import pages, server_tier
-from .app_page import BRAND_HASH, AppPageOptions, app_head, brand_app_html, write_brand_stylesheet
+from .app_page import (
+    BRAND_HASH,
+    AppPageOptions,
+    app_head,
+    app_page_transform,
+    brand_app_html,
+    write_brand_stylesheet,
+)
 from .check import check_notebooks
 from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
-from .discover import discover
+from .discover import discover, slugify
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, write_apps
-from .model import BuildReport, BuildTimings, Notebook
-from .pwa import AppIdentity, app_page_transform
+from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
+from .pwa import AppIdentity
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
 from .thumbnails import SNAPSHOT_SCRIPT, ThumbnailJob, make_thumbnails
 
@@ -64,7 +71,7 @@ class PreparedGallery:
     exports: ExportResult
     runtime: RuntimeBundle
     thumbnails: dict[str, Path]
-    skipped: list[pages.SkippedNotebook]
+    skipped: list[SkippedNotebook]
     report: BuildReport
     server_notebooks: list[Notebook] = field(default_factory=list)
 
@@ -93,14 +100,14 @@ class _Skipper:
 
     def __init__(self, strict: bool, log: Callable[[str], None]) -> None:
         self.strict, self.log = strict, log
-        self.skipped: list[pages.SkippedNotebook] = []
+        self.skipped: list[SkippedNotebook] = []
 
     def __call__(self, exc: NotebookError) -> None:
         if self.strict:
             raise exc
         path = Path(str(exc.path))
         self.log(f"WARNING skipping {path.name}: {exc.reason}")
-        self.skipped.append(pages.SkippedNotebook(path.stem.lower().replace("_", "-"), path, exc.reason))
+        self.skipped.append(SkippedNotebook(slugify(path.stem), path, exc.reason))
 
     def drop(self, notebooks: list[Notebook], slugs: set[str]) -> list[Notebook]:
         return [nb for nb in notebooks if nb.slug not in slugs]

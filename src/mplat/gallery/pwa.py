@@ -3,16 +3,12 @@
 - `write_install_files` writes `manifest.webmanifest`, the icons (drawn here with Pillow: the gold sun of
   `docs/assets/logo.svg` on black) and `apple-touch-icon.png` at the site root.
 - `head_tags` / `add_head_tags` put the manifest, icons and Apple web-app meta tags in a page's `<head>`.
-- `app_page_transform` is the `write_apps(transform_html=...)` hook for `apps/<slug>.html`: the same head
-  tags, plus the notebook gate (`inline/notebook-gate.js`), inlined before marimo's module script so that
-  on Save-Data or a slow link it can hold Python's download back until the reader presses "Run interactive".
+The exported pages' own transforms (the gate, the output snapshot) are in `app_page.py`.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -23,7 +19,6 @@ from .brand import BLACK, GOLD
 
 MANIFEST_FILE = "manifest.webmanifest"
 APPLE_TOUCH_ICON = "apple-touch-icon.png"  # iOS also looks for this name at the site root
-GATE_SCRIPT = Path(__file__).parent / "inline" / "notebook-gate.js"
 _SUPERSAMPLE = 4  # draw large, then downscale: Pillow's shapes are not anti-aliased
 
 
@@ -153,68 +148,3 @@ def add_head_tags(html: str, root: str, app: AppIdentity) -> str:
     if "<!-- mplat: installable app -->" in html or "</head>" not in html:
         return html
     return html.replace("</head>", head_tags(root, app) + "\n</head>", 1)
-
-
-_SESSION = re.compile(r'"session":\s*')
-_NOT_FOR_THE_PAGE = re.compile(r"<(style|script)\b.*?</\1\s*>|<link\b[^>]*>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def stored_outputs(app_html: str) -> list[dict]:
-    """The outputs marimo stored in an exported page (`--execute`): one MIME bundle per cell output."""
-    match = _SESSION.search(app_html)
-    if match is None:
-        return []
-    session, _ = json.JSONDecoder().raw_decode(app_html, match.end())
-    if not isinstance(session, dict):  # "session": null: exported without --execute
-        return []
-    return [out.get("data") or {} for cell in session.get("cells", []) for out in cell.get("outputs", [])]
-
-
-def snapshot_html(outputs: list[dict]) -> str:
-    """The stored outputs as plain HTML for the notebook page, shown over the frame until marimo has started
-    (pwa.js removes it). Text and HTML only: sliders and charts need marimo's scripts."""
-    blocks = []
-    for data in outputs:
-        body = data.get("text/html") or data.get("text/markdown") or escape(data.get("text/plain") or "")
-        body = _NOT_FOR_THE_PAGE.sub("", body)  # outputs' styles and scripts are for the frame
-        if _TAGS.sub("", body).strip():
-            blocks.append(f'<div class="mplat-snapshot__output">{body}</div>')
-    if not blocks:
-        return ""
-    return f'<div class="mplat-snapshot" aria-hidden="true">{"".join(blocks)}</div>'
-
-
-def add_snapshot(page_html: str, app_html: str) -> str:
-    """Put the snapshot of `app_html`'s stored outputs right after the notebook frame of a notebook page."""
-    snapshot = snapshot_html(stored_outputs(app_html))
-    frame = re.search(r'<iframe class="mplat-notebook__frame"[^>]*>\s*</iframe>', page_html)
-    if not snapshot or frame is None or "mplat-snapshot" in page_html:
-        return page_html
-    return page_html[: frame.end()] + snapshot + page_html[frame.end() :]
-
-
-# marimo's own install tags in an exported page: replaced by the site's.
-_MARIMO_INSTALL_TAGS = re.compile(
-    r'\s*<(?:link rel="(?:manifest|apple-touch-icon)"|meta name="theme-color")[^>]*>', re.IGNORECASE
-)
-_MODULE_SCRIPT = re.compile(r'<script type="module"[^>]*src="[^"]*/index-[^"]*\.js"', re.IGNORECASE)
-
-
-def app_page_transform(app: AppIdentity, gate_script: Path = GATE_SCRIPT) -> Callable[[str, str], str]:
-    """The `write_apps(transform_html=...)` hook: install tags and the notebook gate for `apps/<slug>.html`."""
-    gate = f"<script data-mplat-gate>\n{gate_script.read_text(encoding='utf-8')}\n</script>\n"
-
-    def transform(slug: str, html: str) -> str:
-        html = _MARIMO_INSTALL_TAGS.sub("", html)
-        match = _MODULE_SCRIPT.search(html)
-        if match is None:
-            raise ValueError(
-                f"apps/{slug}.html: marimo's module script (assets/index-*.js) not found, so the notebook "
-                "gate cannot run before it; is the marimo version supported?"
-            )
-        # The gate must run before marimo's module script creates the Python worker.
-        html = html[: match.start()] + gate + html[match.start() :]
-        return add_head_tags(html, "../", app)
-
-    return transform
