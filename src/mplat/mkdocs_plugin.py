@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -28,6 +31,9 @@ log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 # The plugin's own CSS/JS (gallery behaviour), published at assets/mplat/ and added to every page.
 STATIC_DIR = Path(__file__).parent / "gallery" / "static"
 STATIC_URL = "assets/mplat"
+# Under `mkdocs serve`, written when the background build has made what a quick build left out; watched,
+# so the page reloads once more with the outputs computed at build time and fresh thumbnails.
+REFRESHED_STAMP = "serve-refreshed"
 # The message table for the scripts above (generated: it depends on the `language` option); listed first.
 MESSAGES_SCRIPT = f"{STATIC_URL}/messages.js"
 
@@ -36,6 +42,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
     def __init__(self) -> None:
         self.prepared: PreparedGallery | None = None
         self.command = "build"
+        self._refresher: threading.Thread | None = None
+        self._refresh_again = threading.Event()
 
     def load_config(self, options, config_file_path=None):  # type: ignore[no-untyped-def]
         # MkDocs only warns about unknown plugin options; a typo here must stop the build.
@@ -90,6 +98,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             ),
             # `mkdocs serve` is for quick previews: tracing an edited notebook would add 15-30 s to each save.
             precompile_python=opts.precompile_python and self.command != "serve",
+            # ... and a save reloads the page within seconds: slow work follows in the background.
+            quick=self.command == "serve",
             slim_wheels=opts.slim_wheels,
             precompute_outputs=opts.precompute_outputs,
             app=self._app(config),
@@ -166,6 +176,8 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             f"{len(report.thumbnails)} thumbnails; check {t.check:.2f}s, export {t.export:.2f}s, "
             f"runtime {t.runtime:.2f}s, thumbnails {t.thumbnails:.2f}s, pages {t.pages:.2f}s"
         )
+        if self.command == "serve" and report.deferred:
+            self._refresh_later(self.prepared.request)
         # Last step. `mkdocs serve` gets no service worker: live reload must keep working.
         if self.config.offline and self.command != "serve":
             try:
@@ -188,8 +200,35 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             output = app_page.add_snapshot(output, exports[slug].read_text(encoding="utf-8"))
         return output
 
+    def _refresh_later(self, request: GalleryRequest) -> None:
+        """After a quick build's reload: a full build's slow steps in the background (outputs computed at
+        build time, thumbnails, server previews), then the stamp that makes `mkdocs serve` rebuild, now from
+        the cache. One at a time; a save meanwhile runs it once more."""
+        if self._refresher is not None and self._refresher.is_alive():
+            self._refresh_again.set()
+            return
+
+        def work() -> None:
+            while True:
+                self._refresh_again.clear()
+                try:
+                    prepare(replace(request, quick=False), log=log.debug)
+                except GalleryError as exc:  # the next save shows it as a build error
+                    log.info(f"mplat-gallery: background refresh stopped: {exc}")
+                    return
+                if not self._refresh_again.is_set():
+                    break
+            (request.cache_dir / REFRESHED_STAMP).write_text(f"{time.time()}\n", encoding="utf-8")
+
+        self._refresher = threading.Thread(target=work, name="mplat-gallery-refresh", daemon=True)
+        self._refresher.start()
+
     def on_serve(self, server, *, config: MkDocsConfig, builder):  # type: ignore[no-untyped-def]
         if self.config.enabled:
+            stamp = Path(config.config_file_path).parent / self.config.cache_dir / REFRESHED_STAMP
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+            server.watch(str(stamp))
             server.watch(str(self.config.notebooks_dir))
             if self.config.server_notebooks_dir:
                 server.watch(str(self.config.server_notebooks_dir))

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from mplat.files import digest_paths, link_or_copy
+from mplat.files import digest_paths, link_or_copy, write_atomic
 
 from .errors import NotebookError
 from .model import Notebook
@@ -64,9 +64,24 @@ def export_key(nb: Notebook, request: ExportRequest, inputs_digest: str) -> str:
     return hashlib.sha256(payload + nb.path.read_bytes()).hexdigest()[:32]
 
 
+def latest_export(cache_dir: Path, slug: str) -> Path | None:
+    """The notebook's most recent export with any options (a quick build's stand-in), if it is still cached."""
+    pointer = cache_dir / "exports" / f"latest-{slug}"
+    if not pointer.is_file():
+        return None
+    path = pointer.parent / pointer.read_text(encoding="utf-8").strip()
+    return path if path.is_file() else None
+
+
+def _remember_latest(target: Path, slug: str) -> None:
+    write_atomic(target.parent / f"latest-{slug}", target.name)
+
+
 def export_notebooks(
-    request: ExportRequest, progress: Callable[[str], None] = lambda _: None
+    request: ExportRequest, progress: Callable[[str], None] = lambda _: None, only_cached: bool = False
 ) -> ExportResult:
+    """Export every notebook not in the cache. `only_cached` (quick builds): export nothing, return only the
+    cached ones."""
     cache = request.cache_dir / "exports"
     cache.mkdir(parents=True, exist_ok=True)
     frontend_dir = request.cache_dir / "frontend" / request.marimo_version
@@ -74,6 +89,8 @@ def export_notebooks(
     keyed = {
         nb.slug: (nb, cache / f"{export_key(nb, request, inputs_digest)}.html") for nb in request.notebooks
     }
+    if only_cached:
+        keyed = {s: (nb, t) for s, (nb, t) in keyed.items() if t.exists() and frontend_dir.is_dir()}
     todo = [(nb, target) for nb, target in keyed.values() if not target.exists() or not frontend_dir.is_dir()]
     for nb, target in keyed.values():
         if (nb, target) not in todo:
@@ -112,6 +129,7 @@ def export_notebooks(
                 except OSError:  # another export finished first: same files
                     shutil.rmtree(staging, ignore_errors=True)
             out.replace(target)
+            _remember_latest(target, nb.slug)
         progress(f"{nb.slug}: exported")
         return nb.slug
 

@@ -77,3 +77,6 @@ class BuildReport:
     packages: list[RuntimePackage] = field(default_factory=list)
     runtime_reused: bool = False  # the runtime came from the cache: nothing was resolved
     timings: BuildTimings = field(default_factory=BuildTimings)
+    # A quick build (`mkdocs serve`) left slow work for later: outputs computed at build time, thumbnails
+    # or server previews are stand-ins until a full build has made them (mkdocs_plugin refreshes them).
+    deferred: bool = False

@@ -27,11 +27,11 @@ from .check import check_notebooks
 from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
 from .discover import discover, slugify
 from .errors import NotebookError
-from .export import ExportRequest, ExportResult, export_notebooks, write_apps
+from .export import ExportRequest, ExportResult, export_notebooks, latest_export, write_apps
 from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
 from .pwa import AppIdentity
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
-from .thumbnails import SNAPSHOT_SCRIPT, ThumbnailJob, make_thumbnails
+from .thumbnails import SNAPSHOT_SCRIPT, ThumbnailJob, cached_path, make_thumbnails, stand_ins
 
 RUNTIME_DIR = "runtime"  # site-relative folder of the shared Pyodide runtime
 APPS_DIR = "apps"
@@ -59,6 +59,10 @@ class GalleryRequest:
     slim_wheels: bool = True  # third-party files a browser notebook never reads left out (slim.py)
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
+    # `mkdocs serve`: a save must reload the page within seconds, so what is slow and not cached yet is
+    # left for a full build (the plugin runs one in the background after the reload): outputs computed at
+    # build time (an export without them stands in), thumbnails and server previews (the previous ones).
+    quick: bool = False
     # Server notebooks (server_tier.py): cards and build-time previews; "Open" goes to `server_url`.
     server_notebooks_dir: Path | None = None
     server_url: str = ""  # normalised (ends with "/"); empty: no server, previews only
@@ -79,6 +83,9 @@ class PreparedGallery:
     def all_notebooks(self) -> list[Notebook]:
         """Browser notebooks, then server notebooks: the gallery's order."""
         return self.notebooks + self.server_notebooks
+
+
+QUICK_EXPORT_OPTIONS = ("--mode", "run")  # no outputs computed at build time: about a second a notebook
 
 
 def export_options(request: GalleryRequest) -> tuple[str, ...]:
@@ -135,18 +142,23 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
 
     started = time.perf_counter()
     extra_inputs = _library_paths(request) + ((request.data_dir,) if request.data_dir else ())
-    exports = export_notebooks(
-        ExportRequest(
-            notebooks=tuple(notebooks),
-            cache_dir=request.cache_dir,
-            marimo_version=version,
-            options=export_options(request),
-            extra_inputs=tuple(p for p in extra_inputs if p.exists()),
-            concurrency=request.concurrency,
-        ),
-        progress=log,
+    browser_exports = ExportRequest(
+        notebooks=tuple(notebooks),
+        cache_dir=request.cache_dir,
+        marimo_version=version,
+        options=export_options(request),
+        extra_inputs=tuple(p for p in extra_inputs if p.exists()),
+        concurrency=request.concurrency,
     )
-    previews = _export_server_previews(request, server_notebooks, version, log)
+    quick = request.quick and browser_exports.options != QUICK_EXPORT_OPTIONS
+    exports = export_notebooks(browser_exports, progress=log, only_cached=quick)
+    missing = tuple(nb for nb in notebooks if nb.slug not in exports.html)
+    deferred = bool(quick and missing)
+    if quick and missing:  # without outputs computed at build time: a second, not minutes
+        fast = replace(browser_exports, notebooks=missing, options=QUICK_EXPORT_OPTIONS)
+        exports = _merged(exports, export_notebooks(fast, progress=log))
+    previews, stale = _export_server_previews(request, server_notebooks, version, log)
+    deferred = deferred or stale
     exports = _merged(exports, previews)
     for slug in sorted(exports.failed):
         skip(exports.failed[slug])
@@ -193,14 +205,19 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         ThumbnailJob(nb, f"{exports.keys[nb.slug]}-{BRAND_HASH}", outputs_in_page=nb.tier == "server" or None)
         for nb in prepared.all_notebooks
     ]
-    prepared.thumbnails, rendered = make_thumbnails(
-        jobs,
-        request.cache_dir,
-        stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
-        browser_path=request.thumbnails_browser,
-        outputs_in_page=request.precompute_outputs,
-        log=log,
-    )
+    rendered: list[str] = []
+    if request.quick:
+        deferred = deferred or any(not cached_path(request.cache_dir, job).exists() for job in jobs)
+        prepared.thumbnails = stand_ins(jobs, request.cache_dir)
+    else:
+        prepared.thumbnails, rendered = make_thumbnails(
+            jobs,
+            request.cache_dir,
+            stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
+            browser_path=request.thumbnails_browser,
+            outputs_in_page=request.precompute_outputs,
+            log=log,
+        )
     timings["thumbnails"] = time.perf_counter() - started
     prepared.report = BuildReport(
         notebooks=notebooks,
@@ -209,6 +226,7 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         packages=list(runtime.packages),
         runtime_reused=reused,
         timings=BuildTimings(**timings),
+        deferred=deferred,
     )
     return prepared
 
@@ -225,22 +243,34 @@ def _check_slugs_unique(notebooks: list[Notebook], server_notebooks: list[Notebo
 
 def _export_server_previews(
     request: GalleryRequest, server_notebooks: list[Notebook], version: str, log: Callable[[str], None]
-) -> ExportResult:
-    """Each server notebook run once at build time on CPython with the sample data: its preview page."""
+) -> tuple[ExportResult, bool]:
+    """Each server notebook run once at build time on CPython with the sample data: its preview page.
+    In a quick build a changed notebook keeps its previous preview (True: some are stale); only a notebook
+    that never had one is run now."""
     server_code = request.source_dir / "mplat" / "server" if request.source_dir else None
     inputs = [p for p in (server_code, request.data_dir) if p is not None and p.exists()]
-    return export_notebooks(
-        ExportRequest(
-            notebooks=tuple(server_notebooks),
-            cache_dir=request.cache_dir,
-            marimo_version=version,
-            options=server_tier.PREVIEW_EXPORT_OPTIONS,
-            extra_inputs=tuple(inputs),
-            concurrency=request.concurrency,
-            environment=server_tier.preview_environment(request.cache_dir, request.data_dir),
-        ),
-        progress=log,
+    export = ExportRequest(
+        notebooks=tuple(server_notebooks),
+        cache_dir=request.cache_dir,
+        marimo_version=version,
+        options=server_tier.PREVIEW_EXPORT_OPTIONS,
+        extra_inputs=tuple(inputs),
+        concurrency=request.concurrency,
+        environment=server_tier.preview_environment(request.cache_dir, request.data_dir),
     )
+    result = export_notebooks(export, progress=log, only_cached=request.quick)
+    missing = [nb for nb in server_notebooks if nb.slug not in result.html]
+    if not missing:
+        return result, False
+    previous = {nb.slug: latest_export(request.cache_dir, nb.slug) for nb in missing}
+    stale = {slug: path for slug, path in previous.items() if path is not None}
+    result = _merged(
+        result, ExportResult(stale, result.frontend_dir, (), {}, {s: p.stem for s, p in stale.items()})
+    )
+    never = tuple(nb for nb in missing if nb.slug not in stale)
+    if never:
+        result = _merged(result, export_notebooks(replace(export, notebooks=never), progress=log))
+    return result, bool(stale)
 
 
 def _merged(a: ExportResult, b: ExportResult) -> ExportResult:

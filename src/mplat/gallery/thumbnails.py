@@ -145,6 +145,28 @@ def cached_path(cache_dir: Path, job: ThumbnailJob) -> Path:
     return cache_dir / "thumbnails" / f"{job.key}-{THUMBNAIL_VERSION}.webp"
 
 
+def latest_path(cache_dir: Path, slug: str) -> Path:
+    """The notebook's most recent thumbnail, whatever its key: a quick build's stand-in."""
+    return cache_dir / "thumbnails" / f"latest-{slug}.webp"
+
+
+def stand_ins(jobs: list[ThumbnailJob], cache_dir: Path) -> dict[str, Path]:
+    """Quick builds (`mkdocs serve`): the cached thumbnail, else the notebook's previous one, else a
+    generated card; nothing is rendered (a full build renders what is missing)."""
+    paths = {}
+    for job in jobs:
+        slug = job.notebook.slug
+        exact, latest = cached_path(cache_dir, job), latest_path(cache_dir, slug)
+        if exact.exists() or latest.exists():
+            paths[slug] = exact if exact.exists() else latest
+            continue
+        card = cache_dir / "thumbnails" / f"card-{slug}.webp"
+        card.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(card, branded_card(job.notebook.title))
+        paths[slug] = card
+    return paths
+
+
 def make_thumbnails(
     jobs: list[ThumbnailJob],
     cache_dir: Path,
@@ -177,6 +199,7 @@ def make_thumbnails(
                 # The screenshot failed this time (e.g. a slow machine): use the card now, retry next build.
                 paths[slug] = paths[slug].with_name(f"retry-{slug}.webp")
         write_atomic(paths[slug], data)  # builds sharing the cache may render the same card at once
+        write_atomic(latest_path(cache_dir, slug), data)
     return paths, [job.notebook.slug for job in todo]
 
 
