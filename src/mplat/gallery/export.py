@@ -58,7 +58,12 @@ def export_key(nb: Notebook, request: ExportRequest, inputs_digest: str) -> str:
             list(request.options),
             inputs_digest,
             nb.slug,
-            *([list(request.environment)] if request.environment else []),
+            # Folders the export is told about are where, not what: their content is in `extra_inputs`.
+            *(
+                [[kv for kv in request.environment if not Path(kv[1]).is_absolute()]]
+                if request.environment
+                else []
+            ),
         ]
     ).encode()
     return hashlib.sha256(payload + nb.path.read_bytes()).hexdigest()[:32]

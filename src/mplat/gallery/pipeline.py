@@ -11,6 +11,7 @@ import importlib.metadata
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -133,11 +134,22 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         else []
     )
     _check_slugs_unique(notebooks, server_notebooks)
-    problems = check_notebooks(notebooks + server_notebooks, request.cache_dir, version)
-    for slug in sorted(problems):
-        skip(problems[slug])
-    notebooks = skip.drop(notebooks, set(problems))
-    server_notebooks = skip.drop(server_notebooks, set(problems))
+    # A quick build checks while it exports (two processes on two cores): a notebook with a problem is
+    # exported for nothing, then left out as in a full build.
+    checker = ThreadPoolExecutor(max_workers=1)
+    checking = checker.submit(check_notebooks, notebooks + server_notebooks, request.cache_dir, version)
+
+    def drop_problems() -> None:
+        nonlocal notebooks, server_notebooks
+        problems = checking.result()
+        checker.shutdown()
+        for slug in sorted(problems):
+            skip(problems[slug])
+        notebooks = skip.drop(notebooks, set(problems))
+        server_notebooks = skip.drop(server_notebooks, set(problems))
+
+    if not request.quick:
+        drop_problems()
     timings["check"] = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -160,6 +172,8 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     previews, stale = _export_server_previews(request, server_notebooks, version, log)
     deferred = deferred or stale
     exports = _merged(exports, previews)
+    if request.quick:
+        drop_problems()
     for slug in sorted(exports.failed):
         skip(exports.failed[slug])
     notebooks = skip.drop(notebooks, set(exports.failed))
