@@ -26,6 +26,7 @@ BIN = Path(sys.executable).parent
 NOTEBOOK = "solar_calculator.py"
 SLUG = "solar-calculator"
 TARGET_S = 5.0
+REFRESH_WAIT_S = 420
 TITLE = re.compile(r'(?m)^# title = "[^"]*"$')
 
 
@@ -90,7 +91,7 @@ def _has_build_time_outputs(url: str) -> bool | None:
         return None
 
 
-def _serve(project: Path) -> dict[str, float]:
+def _serve(project: Path) -> dict:
     sys.path.insert(0, str(REPO / "tests"))
     from e2e.browser import CHROMIUM, CHROMIUM_ARGS
     from playwright.sync_api import sync_playwright
@@ -121,6 +122,7 @@ def _serve(project: Path) -> dict[str, float]:
             page.goto(f"{url}gallery/{SLUG}/")
             _wait_idle(project)
             assert _has_build_time_outputs(url), "the page should start with its build-time outputs"
+            offset = (project / "serve.log").stat().st_size
             title = "Solar calculator (edited while serving)"
             saved = time.perf_counter()
             _retitle(project, title)
@@ -129,30 +131,41 @@ def _serve(project: Path) -> dict[str, float]:
                 arg=title, timeout=120_000,
             )  # fmt: skip
             reload_s = time.perf_counter() - saved
-            deadline = time.monotonic() + 900
-            while not _has_build_time_outputs(url):
-                assert time.monotonic() < deadline, "the build-time outputs never came back"
+            deadline = time.monotonic() + REFRESH_WAIT_S
+            while not _has_build_time_outputs(url) and time.monotonic() < deadline:
                 time.sleep(0.5)
-            refreshed_s = time.perf_counter() - saved
+            refreshed_s = time.perf_counter() - saved if _has_build_time_outputs(url) else None
+            detail = _edit_build_line(project, offset)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return {"reload": reload_s, "refreshed": refreshed_s}
+    return {"reload": reload_s, "refreshed": refreshed_s, "detail": detail}
 
 
-def _wait_idle(project: Path, quiet_s: float = 3.0, timeout_s: float = 600) -> None:
-    """Until the serve log has been quiet for `quiet_s` (background refreshes done)."""
+def _wait_idle(project: Path, quiet_s: float = 3.0, timeout_s: float = 900) -> None:
+    """Until no background refresh is running and the serve log has been quiet for `quiet_s`."""
+    from mplat.mkdocs_plugin import REFRESH_DONE, REFRESH_STARTED
+
     log = project / "serve.log"
     deadline = time.monotonic() + timeout_s
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
-        size = log.stat().st_size
-        if size != last:
-            last, since = size, time.monotonic()
+        text = log.read_text(errors="replace")
+        if len(text) != last or text.count(REFRESH_STARTED) != text.count(REFRESH_DONE):
+            last, since = len(text), time.monotonic()
         elif time.monotonic() - since >= quiet_s:
             return
         time.sleep(0.5)
+    raise AssertionError("mkdocs serve never became idle")
+
+
+def _edit_build_line(project: Path, offset: int) -> str:
+    """The gallery's timing line of the first build after `offset` in the serve log."""
+    text = (project / "serve.log").read_text(errors="replace")[offset:]
+    match = re.search(r"gallery: .*?pages [\d.]+s", text)
+    built = re.search(r"Documentation built in ([\d.]+) seconds", text)
+    return f"{match[0] if match else '?'}; MkDocs build {built[1] if built else '?'} s"
 
 
 def run() -> str:
@@ -163,6 +176,7 @@ def run() -> str:
         baseline = _build(project)  # what a save cost before: export with outputs + thumbnail
         serve = _serve(project)
     verdict = "within" if serve["reload"] < TARGET_S else "**over**"
+    refreshed = f"{serve['refreshed']:.1f} s" if serve["refreshed"] else f"not within {REFRESH_WAIT_S} s"
     return "\n".join(
         [
             "## `mkdocs serve`: a save to the reloaded page (issue 18)",
@@ -172,8 +186,9 @@ def run() -> str:
             f"| Baseline: `mkdocs build` after editing one notebook's title | {baseline:.1f} s | export with the "
             "outputs computed at build time, its thumbnail, the pages (what each save cost before) |",
             f"| `mkdocs serve`: save → page shows the new title | **{serve['reload']:.1f} s** | {verdict} the "
-            f"{TARGET_S:.0f} s target; {baseline / max(serve['reload'], 1e-3):.1f}x faster than the baseline |",
-            f"| `mkdocs serve`: save → build-time outputs served again | {serve['refreshed']:.1f} s | outputs "
+            f"{TARGET_S:.0f} s target; {baseline / max(serve['reload'], 1e-3):.1f}x faster than the baseline; "
+            f"{serve['detail']} |",
+            f"| `mkdocs serve`: save → build-time outputs served again | {refreshed} | outputs "
             "computed at build time and the thumbnail, made in the background after the reload; one more reload |",
         ]
     )

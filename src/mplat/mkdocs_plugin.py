@@ -34,6 +34,8 @@ STATIC_URL = "assets/mplat"
 # Under `mkdocs serve`, written when the background build has made what a quick build left out; watched,
 # so the page reloads once more with the outputs computed at build time and fresh thumbnails.
 REFRESHED_STAMP = "serve-refreshed"
+REFRESH_STARTED = "gallery: making build-time outputs, thumbnails and server previews in the background…"
+REFRESH_DONE = "gallery: background work done; reloading"
 # The message table for the scripts above (generated: it depends on the `language` option); listed first.
 MESSAGES_SCRIPT = f"{STATIC_URL}/messages.js"
 
@@ -209,16 +211,18 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             return
 
         def work() -> None:
+            log.info(REFRESH_STARTED)
             while True:
                 self._refresh_again.clear()
                 try:
                     prepare(replace(request, quick=False), log=log.debug)
-                except GalleryError as exc:  # the next save shows it as a build error
-                    log.info(f"mplat-gallery: background refresh stopped: {exc}")
+                except Exception as exc:  # the next save (or `mkdocs build`) shows it as a build error
+                    log.info(f"mplat-gallery: background work stopped: {type(exc).__name__}: {exc}")
                     return
                 if not self._refresh_again.is_set():
                     break
             (request.cache_dir / REFRESHED_STAMP).write_text(f"{time.time()}\n", encoding="utf-8")
+            log.info(REFRESH_DONE)
 
         self._refresher = threading.Thread(target=work, name="mplat-gallery-refresh", daemon=True)
         self._refresher.start()

@@ -8,6 +8,8 @@ The exported pages' own transforms (the gate, the output snapshot) are in `app_p
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 from dataclasses import dataclass
 from html import escape
@@ -112,6 +114,13 @@ def manifest(app: AppIdentity) -> dict:
     }
 
 
+@functools.cache  # drawn once per process: `mkdocs serve` rebuilds would redraw them on every save (~1 s)
+def _icon_png(size: int, padding: float, rounded: bool) -> bytes:
+    out = io.BytesIO()
+    draw_mark(size, padding=padding, rounded=rounded).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def write_install_files(site_dir: Path, app: AppIdentity) -> list[Path]:
     """Write the manifest and every icon into `site_dir`; returns the written files."""
     written: list[Path] = []
@@ -119,7 +128,7 @@ def write_install_files(site_dir: Path, app: AppIdentity) -> list[Path]:
         padding = 0.15 if icon.purpose == "maskable" else 0.0  # maskable: inside the 80 % safe circle
         target = site_dir / icon.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        draw_mark(icon.size, padding=padding, rounded=icon.rounded).save(target, "PNG", optimize=True)
+        target.write_bytes(_icon_png(icon.size, padding, icon.rounded))
         written.append(target)
     target = site_dir / MANIFEST_FILE
     target.write_text(json.dumps(manifest(app), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
