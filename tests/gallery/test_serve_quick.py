@@ -50,14 +50,20 @@ def test_quick_build_defers_slow_work_and_a_full_build_catches_up(tmp_path: Path
     saved = prepare(quick, log=logs.append)
     assert saved.report.deferred
     assert [nb.title for nb in saved.all_notebooks] == ["Good demo, renamed", "Second demo, renamed"]
-    # The browser notebook: exported again at once, without its outputs (those take the notebook's run).
-    assert "good-demo: exported" in logs and stored_outputs(saved.exports.html["good-demo"].read_text()) == []
-    # The server notebook: its previous preview stands in, nothing was run.
-    assert "second-demo: exporting…" not in logs
-    assert saved.exports.html["second-demo"] == first.exports.html["second-demo"]
-    # Thumbnails: the notebook's previous one; the stale preview's own.
-    assert saved.thumbnails["good-demo"] == latest_path(full.cache_dir, "good-demo")
-    assert saved.thumbnails["second-demo"] == first.thumbnails["second-demo"]
+    # Only the titles changed: the previous exports show the same notebooks, nothing is run or checked.
+    assert not any("exporting" in line for line in logs), logs
+    assert saved.exports.html == first.exports.html
+    assert saved.thumbnails == first.thumbnails  # those of the exports shown
+
+    # A code change: exported at once, without its outputs (those take the notebook's run).
+    notebook = demos / "good_demo.py"
+    notebook.write_text(notebook.read_text().replace('label="n"', 'label="count"'))
+    logs.clear()
+    edited = prepare(quick, log=logs.append)
+    assert edited.report.deferred and "good-demo: exported" in logs
+    html = edited.exports.html["good-demo"].read_text()
+    assert "count" in html and stored_outputs(html) == []
+    assert edited.thumbnails["good-demo"] == latest_path(full.cache_dir, "good-demo")  # the previous one
 
     caught_up = prepare(full)  # what the plugin runs in the background after the reload
     assert sorted(caught_up.report.exported) == ["good-demo", "second-demo"]

@@ -9,13 +9,15 @@ import hashlib
 import json
 from pathlib import Path
 
+from .discover import code_digest
 from .errors import GalleryError, NotebookError
 from .model import Notebook
 from .tools import find_tool, marimo_cmd, run
 
 
 def _marker(cache_dir: Path, nb: Notebook, marimo_version: str) -> Path:
-    digest = hashlib.sha256(marimo_version.encode() + nb.path.read_bytes()).hexdigest()[:32]
+    # The code only: a new title or description cannot make a notebook break (and saves a check per edit).
+    digest = hashlib.sha256(f"{marimo_version} {code_digest(nb.path)}".encode()).hexdigest()[:32]
     return cache_dir / "checked" / digest
 
 

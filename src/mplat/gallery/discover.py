@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable
@@ -22,6 +23,13 @@ def slugify(stem: str) -> str:
 
 def title_from_slug(slug: str) -> str:
     return slug.replace("-", " ").strip().capitalize()
+
+
+def code_digest(path: Path) -> str:
+    """A digest of the notebook's code: its text without the `# /// script` block, whose title, description
+    and tags never change what the notebook does (an edit there needs no new check or export to preview)."""
+    text = _PEP723.sub("", path.read_text(encoding="utf-8"), count=1)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def read_script_metadata(path: Path, text: str) -> dict:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from mplat.files import digest_paths, link_or_copy, write_atomic
 
+from .discover import code_digest
 from .errors import NotebookError
 from .model import Notebook
 from .tools import marimo_cmd, run
@@ -69,17 +70,21 @@ def export_key(nb: Notebook, request: ExportRequest, inputs_digest: str) -> str:
     return hashlib.sha256(payload + nb.path.read_bytes()).hexdigest()[:32]
 
 
-def latest_export(cache_dir: Path, slug: str) -> Path | None:
+def latest_export(cache_dir: Path, slug: str, code: str | None = None) -> Path | None:
     """The notebook's most recent export with any options (a quick build's stand-in), if it is still cached."""
     pointer = cache_dir / "exports" / f"latest-{slug}"
     if not pointer.is_file():
         return None
-    path = pointer.parent / pointer.read_text(encoding="utf-8").strip()
+    name, _, exported_code = pointer.read_text(encoding="utf-8").partition("\n")
+    path = pointer.parent / name
+    if code is not None and exported_code.strip() != code:
+        return None
     return path if path.is_file() else None
 
 
-def _remember_latest(target: Path, slug: str) -> None:
-    write_atomic(target.parent / f"latest-{slug}", target.name)
+def _remember_latest(target: Path, nb: Notebook) -> None:
+    """The notebook's most recent export and the code it was made from (`latest_export`)."""
+    write_atomic(target.parent / f"latest-{nb.slug}", f"{target.name}\n{code_digest(nb.path)}\n")
 
 
 def export_notebooks(
@@ -134,7 +139,7 @@ def export_notebooks(
                 except OSError:  # another export finished first: same files
                     shutil.rmtree(staging, ignore_errors=True)
             out.replace(target)
-            _remember_latest(target, nb.slug)
+            _remember_latest(target, nb)
         progress(f"{nb.slug}: exported")
         return nb.slug
 

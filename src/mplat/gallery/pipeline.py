@@ -26,7 +26,7 @@ from .app_page import (
 )
 from .check import check_notebooks
 from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
-from .discover import discover, slugify
+from .discover import code_digest, discover, slugify
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, latest_export, write_apps
 from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
@@ -166,11 +166,22 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     exports = export_notebooks(browser_exports, progress=log, only_cached=quick)
     missing = tuple(nb for nb in notebooks if nb.slug not in exports.html)
     deferred = bool(quick and missing)
-    if quick and missing:  # without outputs computed at build time: a second, not minutes
-        fast = replace(browser_exports, notebooks=missing, options=QUICK_EXPORT_OPTIONS)
+    if quick and missing:
+        # Only the title, description or tags changed: the previous export shows the same notebook.
+        same_code = {
+            nb.slug: latest_export(request.cache_dir, nb.slug, code_digest(nb.path)) for nb in missing
+        }
+        unchanged = {slug: path for slug, path in same_code.items() if path is not None}
+        exports = _merged(exports, _cached_result(exports, unchanged))
+        # Code changed: exported without outputs computed at build time, a second, not minutes.
+        fast = replace(
+            browser_exports,
+            notebooks=tuple(nb for nb in missing if nb.slug not in unchanged),
+            options=QUICK_EXPORT_OPTIONS,
+        )
         exports = _merged(exports, export_notebooks(fast, progress=log))
-    previews, stale = _export_server_previews(request, server_notebooks, version, log)
-    deferred = deferred or stale
+    previews, stale_previews = _export_server_previews(request, server_notebooks, version, log)
+    deferred = deferred or stale_previews
     exports = _merged(exports, previews)
     if request.quick:
         drop_problems()
@@ -278,13 +289,16 @@ def _export_server_previews(
         return result, False
     previous = {nb.slug: latest_export(request.cache_dir, nb.slug) for nb in missing}
     stale = {slug: path for slug, path in previous.items() if path is not None}
-    result = _merged(
-        result, ExportResult(stale, result.frontend_dir, (), {}, {s: p.stem for s, p in stale.items()})
-    )
+    result = _merged(result, _cached_result(result, stale))
     never = tuple(nb for nb in missing if nb.slug not in stale)
     if never:
         result = _merged(result, export_notebooks(replace(export, notebooks=never), progress=log))
     return result, bool(stale)
+
+
+def _cached_result(like: ExportResult, html: dict[str, Path]) -> ExportResult:
+    """Exports already in the cache (a quick build's stand-ins) as a result to merge."""
+    return ExportResult(html, like.frontend_dir, (), {}, {slug: path.stem for slug, path in html.items()})
 
 
 def _merged(a: ExportResult, b: ExportResult) -> ExportResult:
