@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from e2e.browser import OriginGuard
 from playwright.sync_api import BrowserContext
+from server.alb import TEST_ALB
 from server.running import NOTEBOOK_MARKERS, RunningServer, assert_no_cell_error, serve
 
 from mplat.gallery import feed, pages, server_tier
@@ -137,6 +138,8 @@ def marimo_server(built_site: Path, demo_server_port: int, tmp_path_factory) -> 
 def test_gallery_shows_server_cards_and_open_reaches_the_notebook_on_the_server(
     site_server: SiteServer, marimo_server: RunningServer, context: BrowserContext, guard: OriginGuard
 ) -> None:
+    # Behind the ALB, a signed-in visitor's requests carry the ALB's signed header: the stand-in ALB's here.
+    context.set_extra_http_headers(TEST_ALB.headers())
     page = context.new_page()
     page.set_default_timeout(120_000)
     page.goto(f"{site_server.url}gallery/")
