@@ -82,7 +82,7 @@ def _free_port() -> int:
 def _has_build_time_outputs(url: str) -> bool | None:
     """Whether the served app page carries outputs computed at build time; None while `mkdocs serve` is busy
     rebuilding (it answers after the build)."""
-    from mplat.gallery.pwa import stored_outputs
+    from mplat.gallery.app_page import stored_outputs
 
     try:
         with urllib.request.urlopen(f"{url}apps/{SLUG}.html", timeout=30) as response:

@@ -11,8 +11,8 @@ from pathlib import Path
 from e2e.sitebuild import NPM, share_wheel_cache
 
 from mplat.config import PYODIDE_CDN
+from mplat.gallery.app_page import stored_outputs
 from mplat.gallery.pipeline import GalleryRequest, prepare
-from mplat.gallery.pwa import stored_outputs
 from mplat.gallery.thumbnails import latest_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
