@@ -248,22 +248,41 @@ def test_distribution_reads_the_private_bucket_through_oac_with_function_and_hea
     assert statements["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_viewer_function_maps_directories_to_index_html(tmp_path):
+def run_viewer_function(tmp_path: Path, uris: list[str]) -> list[dict]:
+    """The function's code under Node.js, called with CloudFront's viewer-request event shape."""
     code = (REPO / "infra" / "services" / "site_viewer_request.js").read_text()
     harness = tmp_path / "run.js"
     harness.write_text(
         code
         + "\nconst uris = JSON.parse(process.argv[2]);\n"
-        + "console.log(JSON.stringify(uris.map(u => handler({request: {uri: u, headers: {}}}))));\n"
+        + "const event = (uri) => ({version: '1.0', context: {eventType: 'viewer-request'}, viewer: {ip: '1.2.3.4'},"
+        + " request: {method: 'GET', uri: uri, querystring: {}, headers: {host: {value: 'demos.example'}},"
+        + " cookies: {}}});\n"
+        + "console.log(JSON.stringify(uris.map(u => handler(event(u)))));\n"
     )
-    uris = ["/", "/gallery/solar/", "/gallery/solar", "/apps/solar.html", "/apps/assets/x-1a2b3c4d.js"]
     out = subprocess.run(["node", str(harness), json.dumps(uris)], capture_output=True, text=True, check=True)
-    results = json.loads(out.stdout)
+    return list(json.loads(out.stdout))
+
+
+def test_viewer_function_maps_directories_to_index_html(tmp_path):
+    uris = ["/", "/gallery/solar/", "/gallery/solar", "/apps/solar.html", "/apps/assets/x-1a2b3c4d.js"]
+    results = run_viewer_function(tmp_path, uris)
     assert results[0]["uri"] == "/index.html"
     assert results[1]["uri"] == "/gallery/solar/index.html"
     assert results[2]["statusCode"] == 301 and results[2]["headers"]["location"]["value"] == "/gallery/solar/"
     assert results[3]["uri"] == "/apps/solar.html"
     assert results[4]["uri"] == "/apps/assets/x-1a2b3c4d.js"
+
+
+def test_viewer_function_never_redirects_to_another_host(tmp_path):
+    """A path starting with `//` would make `Location: //host/` (protocol-relative: another host)."""
+    uris = ["//134744072", "//evil%2ecom", "///evil.com", "/\\evil.com", "//evil.com/x", "//gallery/solar/"]
+    results = run_viewer_function(tmp_path, uris)
+    for uri, result in zip(uris, results, strict=True):
+        target = result["headers"]["location"]["value"] if "statusCode" in result else result["uri"]
+        assert target.startswith("/") and target[1:2] not in ("/", "\\"), (uri, result)
+    assert results[0]["headers"]["location"]["value"] == "/134744072/"
+    assert results[5]["uri"] == "/gallery/solar/index.html"
 
 
 def test_cloudfront_requests_match_the_api_model(dev_ctx):
