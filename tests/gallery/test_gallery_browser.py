@@ -89,7 +89,11 @@ def test_analytics_sends_pageview_loaded_and_interaction(
     analytics_site: SiteServer, sink: EventSink, context: BrowserContext
 ) -> None:
     page = context.new_page()
-    page.goto(f"{analytics_site.url}gallery/good-demo/")
+    # A query string, a fragment and a referrer path that must never reach the analytics endpoint.
+    page.goto(
+        f"{analytics_site.url}gallery/good-demo/?email=someone@corp.example#token=s3cret",
+        referer="http://127.0.0.1:9/private/prospect-list?id=42",
+    )
     frame = notebook_frame(page)
     wait_for_kernel(frame)
     before = computed_outputs(frame)
@@ -98,6 +102,11 @@ def test_analytics_sends_pageview_loaded_and_interaction(
     sink.wait_for({"pageview", "notebook-loaded", "notebook-interaction"})
     loaded = [e for e in sink.events if e["name"] == "notebook-loaded"]
     assert loaded[0]["domain"] == "demos.example" and loaded[0]["props"]["slug"] == "good-demo"
+    for event in sink.events:
+        assert event["url"] in (f"{analytics_site.url}gallery/good-demo/", f"{analytics_site.url}apps/good-demo.html")
+        assert event["referrer"] in (None, "http://127.0.0.1:9", analytics_site.url.rstrip("/"))
+    sent = json.dumps(sink.events)
+    assert "someone" not in sent and "s3cret" not in sent and "prospect" not in sent
 
 
 def test_notebook_that_throws_shows_friendly_message_with_support_address(

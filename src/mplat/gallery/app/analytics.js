@@ -5,9 +5,16 @@
   var cfg = window.MPLAT_ANALYTICS;
   if (!cfg || !cfg.domain || !cfg.endpoint) return;
 
+  // Origin and path only: a query string or fragment may carry what a visitor typed or was sent (tokens,
+  // e-mail addresses), and a referrer's path says where they came from; its origin is enough for a source.
+  function originOf(url) {
+    try { return new URL(url).origin; } catch (error) { return null; }
+  }
+
   function send(name, props) {
     var body = JSON.stringify({
-      name: name, url: location.href, domain: cfg.domain, referrer: document.referrer || null, props: props || {},
+      name: name, url: location.origin + location.pathname, domain: cfg.domain,
+      referrer: (document.referrer && originOf(document.referrer)) || null, props: props || {},
     });
     // text/plain keeps it a simple request (no CORS preflight); keepalive survives page unloads.
     fetch(cfg.endpoint, { method: "POST", body: body, headers: { "Content-Type": "text/plain" }, keepalive: true })
