@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mplat.gallery.errors import GalleryError
+from mplat.gallery.site_headers import SitePolicy
+
 ENVS_DIR = Path(__file__).resolve().parent / "envs"
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _DEVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
@@ -133,6 +136,14 @@ class SiteSettings:
     certificate_arn: str | None
     publish_grace_days: int
     noncurrent_expire_days: int
+    # The site's header table (src/mplat/gallery/site_headers.py) is built from these two; they must say
+    # what the site was built with (mkdocs.yml's embed_origins / analytics_endpoint): publish-site checks.
+    embed_origins: tuple[str, ...] = ()
+    analytics_endpoint: str = ""
+
+    @property
+    def policy(self) -> SitePolicy:
+        return SitePolicy.of(self.embed_origins, self.analytics_endpoint)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,8 +229,14 @@ def parse_config(env: str, path: Path, raw: Mapping[str, Any]) -> EnvConfig:
         certificate_arn=w.str("certificate_arn"),
         publish_grace_days=w.int("publish_grace_days", 7),
         noncurrent_expire_days=w.int("noncurrent_expire_days", 30, minimum=1),
+        embed_origins=w.str_list("embed_origins", ()),
+        analytics_endpoint=w.str("analytics_endpoint") or "",
     )
     w.done()
+    try:
+        site.policy  # noqa: B018 - validates the origins
+    except GalleryError as exc:
+        raise ConfigError(f"{path}: [site] {exc}") from exc
     if site.domain and site.cdn and not site.certificate_arn:
         raise ConfigError(
             f"{path}: [site] domain is set but certificate_arn is not: CloudFront needs an ACM certificate "

@@ -2,8 +2,10 @@
 
 - Only files whose sha256 changed are uploaded; the hash is kept in object metadata (`x-amz-meta-sha256`),
   because multipart ETags are not MD5s and cannot be compared with a local file.
-- Content-Type from the extension (wasm, mjs, webmanifest, whl, ...); Cache-Control `no-cache` for pages,
-  `sw.js` and manifests (always revalidated), one year `immutable` for content-hashed files.
+- Content-Type from the extension (wasm, mjs, webmanifest, whl, ...); Cache-Control from the site's header
+  table (mplat.gallery.site_headers.cache_control, which `make preview` sends too): one year `immutable`
+  only for content-addressed files, `no-cache` (revalidated) for pages, `sw.js`, manifests and every file
+  whose name stays while its content changes (the runtime's `pyodide-lock.json`, `pyodide.asm.wasm`…).
 - Pages are uploaded last, so a new page never references a chunk that is not there yet.
 - Files the new build no longer has stay for a grace period (an open old page may still lazy-load its
   chunks), then are pruned by a later publish.
@@ -16,11 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -32,35 +33,19 @@ from infra.services.site import SiteNames, find_distribution
 from infra.services.storage import bucket_exists
 from mplat.content_types import content_type
 from mplat.files import sha256_file
+from mplat.gallery.site_headers import (
+    HEADERS_FILE,
+    NO_CACHE,
+    cache_control,
+    is_entry,
+    read_headers_file,
+    response_headers,
+)
 
 STATE_KEY = "_mplat/builds.json"
 STATE_PREFIX = "_mplat/"
 KEEP_BUILDS = 10
 WORKERS = 8
-
-NO_CACHE = "no-cache"
-IMMUTABLE = "public, max-age=31536000, immutable"
-# Folders whose files are content-addressed by the build (exported marimo assets, the versioned runtime).
-IMMUTABLE_PREFIXES = ("apps/assets/", "runtime/")
-# Entry points must always be revalidated, wherever they are.
-_ENTRY = re.compile(r"(\.html?|^sw\.js|\.webmanifest|^manifest\.json)$")
-# A hash in the name: `.3f9a2c1d.` (hex) or `-BxYz12Ab.` (bundler base64url, 8 chars, letters and digits).
-_HASHED = re.compile(
-    r"[.-](?:[0-9a-f]{8,}|(?=[A-Za-z0-9_-]{8}\.)(?=[^.]*\d)(?=[^.]*[A-Za-z])[A-Za-z0-9_-]{8})\."
-)
-
-
-def cache_control(key: str) -> str:
-    name = PurePosixPath(key).name
-    if _ENTRY.search(name):
-        return NO_CACHE
-    if key.startswith(IMMUTABLE_PREFIXES) or _HASHED.search(name):
-        return IMMUTABLE
-    return NO_CACHE
-
-
-def is_entry(key: str) -> bool:
-    return bool(_ENTRY.search(PurePosixPath(key).name))
 
 
 @dataclass(frozen=True)
@@ -269,10 +254,25 @@ def _upload_in_order(site: Site, files: list[LocalFile]) -> dict[str, Remote]:
     return done | dict(zip([f.key for f in entries], _in_parallel(site.upload, entries), strict=True))
 
 
+def check_headers(ctx: Context, site_dir: Path) -> None:
+    """The built site's header table (what its service worker sends) must be what CloudFront sends."""
+    built = read_headers_file(site_dir)
+    sent = response_headers(ctx.config.site.policy)
+    if built is not None and built != sent:
+        differ = sorted(h for h in set(built) | set(sent) if built.get(h) != sent.get(h))
+        raise ValueError(
+            f"{site_dir / HEADERS_FILE}: the site was built with other response headers than the {ctx.env} "
+            f"CloudFront distribution sends ({', '.join(differ)}). Set the same embed_origins and "
+            f"analytics endpoint in mkdocs.yml (mplat-gallery) and in [site] of infra/envs/{ctx.env}.toml, "
+            "then rebuild (`make site`) or apply (`python -m infra apply`)."
+        )
+
+
 def publish(
     ctx: Context, site_dir: Path, *, grace_days: int, now: dt.datetime | None = None
 ) -> PublishReport:
     now = now or dt.datetime.now(dt.UTC)
+    check_headers(ctx, site_dir)
     site = Site(ctx)
     local = scan(site_dir)
     listing = site.listing()

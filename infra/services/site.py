@@ -1,8 +1,8 @@
 """site: the private bucket holding the built gallery, served by CloudFront through Origin Access Control.
 
 Pieces, in dependency order: bucket → origin access control → viewer-request function (`/path/` →
-`/path/index.html`, see site_viewer_request.js) → response-headers policy (COOP/COEP so the WebAssembly
-notebooks are cross-origin isolated, plus security headers) → distribution → bucket policy allowing only
+`/path/index.html`, see site_viewer_request.js) → response-headers policy (the site's header table from
+src/mplat/gallery/site_headers.py: cross-origin isolation, CSP, security headers) → distribution → bucket policy allowing only
 this distribution to read. With `[site] cdn = false` (the `local` env) only the bucket exists.
 
 CloudFront ids are not known until created, so steps that need one look it up by name when they run.
@@ -10,6 +10,7 @@ CloudFront ids are not known until created, so steps that need one look it up by
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from infra.services.storage import (
     write_bucket_policy,
 )
 from infra.tags import from_list, standard_tags, to_list
+from mplat.gallery.site_headers import SitePolicy, response_headers
 
 NAME = "site"
 FUNCTION_CODE = (Path(__file__).parent / "site_viewer_request.js").read_bytes()
@@ -60,35 +62,69 @@ class SiteNames:
 # Desired documents (pure functions: unit-tested without CloudFront)
 
 
-def headers_policy_config(name: str) -> dict[str, Any]:
-    custom = [
-        # Cross-origin isolation: SharedArrayBuffer, so a running notebook can be interrupted.
-        ("Cross-Origin-Opener-Policy", "same-origin"),
-        ("Cross-Origin-Embedder-Policy", "require-corp"),
-        ("Cross-Origin-Resource-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
-    ]
+# Headers with a field of their own in CloudFront's SecurityHeadersConfig (it refuses them as custom
+# headers); the rest of the site's header table goes in CustomHeadersConfig.
+_SECURITY_FIELDS = {
+    "Content-Security-Policy",
+    "Referrer-Policy",
+    "X-Content-Type-Options",
+    "Strict-Transport-Security",
+}
+_HSTS = re.compile(r"^max-age=(\d+)(; includeSubDomains)?(; preload)?$")
+
+
+def headers_policy_config(name: str, policy: SitePolicy) -> dict[str, Any]:
+    """The response-headers policy sending the site's header table (mplat.gallery.site_headers), which
+    `make preview`, the browser tests and the service worker send too."""
+    table = response_headers(policy)
+    custom = [(h, v) for h, v in table.items() if h not in _SECURITY_FIELDS]
+    hsts = _HSTS.match(table["Strict-Transport-Security"])
+    assert hsts, "site_headers: Strict-Transport-Security must read max-age=N[; includeSubDomains][; preload]"
     return {
         "Name": name,
-        "Comment": "mplat gallery: cross-origin isolation and security headers",
+        "Comment": "mplat gallery: the site's header table (src/mplat/gallery/site_headers.py)",
         "CustomHeadersConfig": {
             "Quantity": len(custom),
             "Items": [{"Header": h, "Value": v, "Override": True} for h, v in custom],
         },
-        # No Content-Security-Policy yet: marimo's export relies on inline scripts and wasm eval; a CSP
-        # needs testing against every notebook first (docs/deploying.md).
+        # Framing is decided by the CSP's frame-ancestors (the site and its embed origins): no FrameOptions.
         "SecurityHeadersConfig": {
-            "FrameOptions": {"FrameOption": "DENY", "Override": True},
-            "ReferrerPolicy": {"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": True},
+            "ContentSecurityPolicy": {
+                "ContentSecurityPolicy": table["Content-Security-Policy"],
+                "Override": True,
+            },
+            "ReferrerPolicy": {"ReferrerPolicy": table["Referrer-Policy"], "Override": True},
             "ContentTypeOptions": {"Override": True},
             "StrictTransportSecurity": {
-                "AccessControlMaxAgeSec": 63072000,
-                "IncludeSubdomains": True,
-                "Preload": False,
+                "AccessControlMaxAgeSec": int(hsts.group(1)),
+                "IncludeSubdomains": bool(hsts.group(2)),
+                "Preload": bool(hsts.group(3)),
                 "Override": True,
             },
         },
     }
+
+
+def headers_sent(config: dict[str, Any]) -> dict[str, str]:
+    """What CloudFront adds to every response under this policy config, as header name → value."""
+    sent = {i["Header"]: i["Value"] for i in config.get("CustomHeadersConfig", {}).get("Items", [])}
+    security = config.get("SecurityHeadersConfig", {})
+    if "ContentSecurityPolicy" in security:
+        sent["Content-Security-Policy"] = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    if "FrameOptions" in security:
+        sent["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in security:
+        sent["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
+    if "ContentTypeOptions" in security:
+        sent["X-Content-Type-Options"] = "nosniff"
+    if "StrictTransportSecurity" in security:
+        hsts = security["StrictTransportSecurity"]
+        sent["Strict-Transport-Security"] = (
+            f"max-age={hsts['AccessControlMaxAgeSec']}"
+            + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+            + ("; preload" if hsts.get("Preload") else "")
+        )
+    return sent
 
 
 def oac_config(name: str) -> dict[str, Any]:
@@ -285,7 +321,7 @@ def _function(ctx: Context, cf: Any, names: SiteNames) -> Resource:
 
 
 def _headers(ctx: Context, cf: Any, names: SiteNames) -> Resource:
-    desired = headers_policy_config(names.headers)
+    desired = headers_policy_config(names.headers, ctx.config.site.policy)
 
     def read() -> dict[str, Any] | None:
         policy_id = find_headers_policy(cf, names.headers)
@@ -303,7 +339,8 @@ def _headers(ctx: Context, cf: Any, names: SiteNames) -> Resource:
         f"cloudfront-response-headers-policy {names.headers}",
         lambda: find_headers_policy(cf, names.headers) is not None,
         lambda: cf.create_response_headers_policy(ResponseHeadersPolicyConfig=desired),
-        [Attribute("config", desired, read, write, matches=lambda d, a: contains(a, d))],
+        # Compared as the headers sent: a header added by hand (an X-Frame-Options) is drift too.
+        [Attribute("config", desired, read, write, matches=lambda d, a: headers_sent(a) == headers_sent(d))],
     )
 
 

@@ -42,6 +42,9 @@ class GalleryConfig(base.Config):
     # Analytics (off unless a domain is set): Plausible's events API; no analytics request exists when off.
     analytics_domain = c.Type(str, default="")
     analytics_endpoint = c.Type(str, default="https://plausible.io/api/event")
+    # Origins allowed to show the site's pages in a frame (CSP frame-ancestors), e.g. a portfolio's
+    # "https://portfolio.example"; the same list goes in `[site] embed_origins` of infra/envs/<env>.toml.
+    embed_origins = c.ListOfItems(c.Type(str), default=[])
     # Service worker, offline manifest and offline page (docs/offline.md); never under `mkdocs serve`.
     offline = c.Type(bool, default=True)
     # Run each notebook at build time (`marimo export html-wasm --execute --no-sandbox`) so its page shows

@@ -25,6 +25,7 @@ from .gallery.errors import GalleryError
 from .gallery.messages import messages_script, text
 from .gallery.offline import OfflineRequest, write_offline
 from .gallery.pipeline import GalleryRequest, PreparedGallery, prepare, thumbnail_urls, write_site
+from .gallery.site_headers import SitePolicy, response_headers, write_headers_file
 
 log = logging.getLogger("mkdocs.plugins.mplat-gallery")
 
@@ -75,7 +76,15 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
                 config.extra_javascript.append(url)
         if self.config.analytics_domain and ANALYTICS_SCRIPT not in config.extra_javascript:
             config.extra_javascript.append(ANALYTICS_SCRIPT)
+        self._site_policy()  # a bad origin stops the build before any work
         return config
+
+    def _site_policy(self) -> SitePolicy:
+        endpoint = self.config.analytics_endpoint if self.config.analytics_domain else ""
+        try:
+            return SitePolicy.of(self.config.embed_origins, endpoint)
+        except GalleryError as exc:
+            raise PluginError(f"mplat-gallery: {exc}") from exc
 
     def gallery_request(self, config: MkDocsConfig) -> GalleryRequest:
         root = Path(config.config_file_path).parent
@@ -180,11 +189,17 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
         )
         if self.command == "serve" and report.deferred:
             self._refresh_later(self.prepared.request)
+        # The response headers the site needs (site_headers.py): `make preview` serves them, publish-site
+        # checks CloudFront sends the same, the service worker adds them to what it serves.
+        headers = response_headers(self._site_policy())
+        write_headers_file(site_dir, headers)
         # Last step. `mkdocs serve` gets no service worker: live reload must keep working.
         if self.config.offline and self.command != "serve":
             try:
                 write_offline(
-                    OfflineRequest(site_dir, site_name=config.site_name, language=self.config.language)
+                    OfflineRequest(
+                        site_dir, site_name=config.site_name, language=self.config.language, headers=headers
+                    )
                 )
             except GalleryError as exc:
                 raise PluginError(f"mplat-gallery: {exc}") from exc

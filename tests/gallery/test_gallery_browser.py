@@ -103,7 +103,10 @@ def test_analytics_sends_pageview_loaded_and_interaction(
     loaded = [e for e in sink.events if e["name"] == "notebook-loaded"]
     assert loaded[0]["domain"] == "demos.example" and loaded[0]["props"]["slug"] == "good-demo"
     for event in sink.events:
-        assert event["url"] in (f"{analytics_site.url}gallery/good-demo/", f"{analytics_site.url}apps/good-demo.html")
+        assert event["url"] in (
+            f"{analytics_site.url}gallery/good-demo/",
+            f"{analytics_site.url}apps/good-demo.html",
+        )
         assert event["referrer"] in (None, "http://127.0.0.1:9", analytics_site.url.rstrip("/"))
     sent = json.dumps(sink.events)
     assert "someone" not in sent and "s3cret" not in sent and "prospect" not in sent

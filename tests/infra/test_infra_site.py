@@ -10,9 +10,16 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.publish import IMMUTABLE, NO_CACHE, cache_control
+from infra.publish import cache_control
 from infra.services import site as site_service
 from mplat.content_types import content_type
+from mplat.gallery.site_headers import (
+    IMMUTABLE,
+    NO_CACHE,
+    SitePolicy,
+    response_headers,
+    write_headers_file,
+)
 
 ACCOUNT = "123456789012"
 BUCKET = f"mplat-local-site-bucket-{ACCOUNT}"
@@ -38,7 +45,7 @@ def site_dir(tmp_path: Path) -> Path:
         "apps/assets/lazy-plot-Q9w8E7r6.js": "export const plot = 1;",
         "runtime/pyodide.asm.wasm": "\0asm",
         "runtime/pyodide.mjs": "export {}",
-        "runtime/packages/mplat_energy-0.1.0-py3-none-any.whl": "PK",
+        "runtime/packages/0123456789abcdef/mplat_energy-0.1.0-py3-none-any.whl": "PK",
         "sw.js": "self.addEventListener('fetch', () => {});",
         "manifest.webmanifest": '{"name": "mplat"}',
         "gallery.json": "[]",
@@ -86,9 +93,13 @@ def test_publish_sets_types_cache_headers_and_sha256(site_bucket, infra, site_di
         "index.html": ("text/html; charset=utf-8", NO_CACHE),
         "apps/solar.html": ("text/html; charset=utf-8", NO_CACHE),
         "apps/assets/index-BxYz12Ab.js": ("text/javascript; charset=utf-8", IMMUTABLE),
-        "runtime/pyodide.asm.wasm": ("application/wasm", IMMUTABLE),
-        "runtime/pyodide.mjs": ("text/javascript; charset=utf-8", IMMUTABLE),
-        "runtime/packages/mplat_energy-0.1.0-py3-none-any.whl": ("application/zip", IMMUTABLE),
+        # Fixed names whose content changes between builds: revalidated, never mixed from the HTTP cache.
+        "runtime/pyodide.asm.wasm": ("application/wasm", NO_CACHE),
+        "runtime/pyodide.mjs": ("text/javascript; charset=utf-8", NO_CACHE),
+        "runtime/packages/0123456789abcdef/mplat_energy-0.1.0-py3-none-any.whl": (
+            "application/zip",
+            IMMUTABLE,
+        ),
         "sw.js": ("text/javascript; charset=utf-8", NO_CACHE),
         "manifest.webmanifest": ("application/manifest+json", NO_CACHE),
         "gallery.json": ("application/json", NO_CACHE),
@@ -163,6 +174,16 @@ def test_rollback_restores_the_previous_build(site_bucket, infra, site_dir):
     assert body(site_bucket, "index.html") == "<h1>Gallery v1</h1>"
 
 
+def test_publish_refuses_a_site_built_with_other_headers_than_cloudfront_sends(site_bucket, infra, site_dir):
+    """The service worker re-sends the built table: it must be the env's CloudFront table."""
+    write_headers_file(site_dir, response_headers(SitePolicy.of(["https://portfolio.example"])))
+    refused = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert refused.code == 1 and "Content-Security-Policy" in refused.err and "embed_origins" in refused.err
+    assert objects(site_bucket) == {}
+    write_headers_file(site_dir, response_headers(SitePolicy()))
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+
+
 def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
     missing_dir = infra("publish-site", "--env", "local", "--site-dir", str(tmp_path / "nope"))
     assert missing_dir.code == 1 and "does not exist" in missing_dir.err
@@ -179,7 +200,14 @@ def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
         ("assets/app.3f9a2c1de0.css", "text/css; charset=utf-8", IMMUTABLE),
         ("assets/overview.css", "text/css; charset=utf-8", NO_CACHE),  # 8 letters, no digit: not a hash
         ("gallery-overview/index.html", "text/html; charset=utf-8", NO_CACHE),
-        ("runtime/pyodide-lock.json", "application/json", IMMUTABLE),
+        ("runtime/pyodide-lock.json", "application/json", NO_CACHE),  # same name, new content each build
+        ("runtime/python_stdlib.zip", "application/zip", NO_CACHE),
+        ("runtime/packages/0123456789abcdef/numpy-2.0-py3-none-any.whl", "application/zip", IMMUTABLE),
+        ("runtime/packages/numpy-2.0-py3-none-any.whl", "application/zip", NO_CACHE),
+        ("apps/assets/index-BxYz_2-b.js", "text/javascript; charset=utf-8", IMMUTABLE),  # Vite's hash
+        ("apps/vendor/mathjax/tex-mml-svg.js", "text/javascript; charset=utf-8", NO_CACHE),
+        ("assets/mplat/offline.js", "text/javascript; charset=utf-8", NO_CACHE),
+        ("assets/javascripts/bundle.f1ef0d2f.min.js", "text/javascript; charset=utf-8", IMMUTABLE),
         ("runtime/index.html", "text/html; charset=utf-8", NO_CACHE),  # pages are never immutable
         ("sw.js", "text/javascript; charset=utf-8", NO_CACHE),
         ("data/examples/site.csv", "text/csv; charset=utf-8", NO_CACHE),
@@ -209,16 +237,37 @@ def dev_ctx(tmp_path):
     return Context(config=config, aws=FixedAccount("eu-central-1"), chalice_config=tmp_path / "c.json")
 
 
-def test_response_headers_policy_isolates_cross_origin_and_sets_security_headers():
-    config = site_service.headers_policy_config("mplat-dev-site-headers")
-    custom = {i["Header"]: i["Value"] for i in config["CustomHeadersConfig"]["Items"]}
-    assert custom["Cross-Origin-Opener-Policy"] == "same-origin"
-    assert custom["Cross-Origin-Embedder-Policy"] == "require-corp"
-    assert config["CustomHeadersConfig"]["Quantity"] == len(custom)
-    security = config["SecurityHeadersConfig"]
-    assert security["ContentTypeOptions"]["Override"] is True
-    assert security["FrameOptions"]["FrameOption"] == "DENY"
-    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+def test_response_headers_policy_sends_exactly_the_sites_header_table():
+    """CloudFront sends the table `make preview`, the browser tests and the service worker send."""
+    policy = SitePolicy.of(["https://portfolio.example"], "https://stats.example/api/event")
+    config = site_service.headers_policy_config("mplat-dev-site-headers", policy)
+    assert site_service.headers_sent(config) == response_headers(policy)
+    sent = site_service.headers_sent(config)
+    assert sent["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert sent["Cross-Origin-Embedder-Policy"] == "require-corp"
+    # Framing is the CSP's business: the site itself and the configured embed origins, nobody else.
+    assert "X-Frame-Options" not in sent and "FrameOptions" not in config["SecurityHeadersConfig"]
+    csp = dict(d.split(" ", 1) for d in sent["Content-Security-Policy"].split("; "))
+    assert csp["frame-ancestors"] == "'self' https://portfolio.example"
+    assert csp["connect-src"] == "'self' https://stats.example"
+    assert config["CustomHeadersConfig"]["Quantity"] == len(config["CustomHeadersConfig"]["Items"])
+    assert config["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+
+
+def test_env_config_feeds_the_header_table_and_refuses_a_bad_origin(tmp_path):
+    from infra.config import ConfigError, load_config
+
+    assert load_config("dev").site.policy == SitePolicy()
+    base = (REPO / "infra" / "envs" / "dev.toml").read_text()
+    (tmp_path / "dev.toml").write_text(
+        base.replace("[site]", '[site]\nembed_origins = ["https://portfolio.example/some/page"]', 1)
+    )
+    assert load_config("dev", tmp_path).site.policy.embed_origins == ("https://portfolio.example",)
+    (tmp_path / "dev.toml").write_text(
+        base.replace("[site]", '[site]\nembed_origins = ["http://portfolio.example"]', 1)
+    )
+    with pytest.raises(ConfigError, match=r"dev.toml: \[site\] embed_origins: .* must use https"):
+        load_config("dev", tmp_path)
 
 
 def test_distribution_reads_the_private_bucket_through_oac_with_function_and_headers(dev_ctx):
@@ -297,7 +346,9 @@ def test_cloudfront_requests_match_the_api_model(dev_ctx):
     )
     requests = {
         "CreateResponseHeadersPolicy": {
-            "ResponseHeadersPolicyConfig": site_service.headers_policy_config(names.headers)
+            "ResponseHeadersPolicyConfig": site_service.headers_policy_config(
+                names.headers, SitePolicy.of(["https://portfolio.example"])
+            )
         },
         "CreateOriginAccessControl": {"OriginAccessControlConfig": site_service.oac_config(names.oac)},
         "CreateFunction": {

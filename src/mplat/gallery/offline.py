@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mplat.files import sha256_file, write_atomic
 
 from .errors import GalleryError
 from .messages import DEFAULT_LANGUAGE, Language, text
+from .site_headers import HEADERS_FILE, SitePolicy, response_headers
 
 WORKER_FILE = "sw.js"
 MANIFEST_FILE = "offline-manifest.json"  # the same manifest as in sw.js, for tools, tests and benchmarks
@@ -33,9 +34,10 @@ HASH_CHARS = 32  # hex digits of SHA-256 kept (128 bits); the worker checks ever
 TEMPLATES = Path(__file__).parent / "offline_assets"
 _BUILD_PLACEHOLDER = "/*MPLAT_BUILD*/ null"
 _TEXT_PLACEHOLDER = '/*MPLAT_OFFLINE_TEXT*/ ""'
+_HEADERS_PLACEHOLDER = "/*MPLAT_HEADERS*/ {}"
 
 # Files no page ever loads: not worth a byte of the user's storage.
-NOT_CACHED_NAMES = frozenset({WORKER_FILE, MANIFEST_FILE, "sitemap.xml", "sitemap.xml.gz"})
+NOT_CACHED_NAMES = frozenset({WORKER_FILE, MANIFEST_FILE, HEADERS_FILE, "sitemap.xml", "sitemap.xml.gz"})
 NOT_CACHED_SUFFIXES = (".map",)
 
 SHELL = "shell"
@@ -88,6 +90,8 @@ class OfflineRequest:
     site_dir: Path
     site_name: str = "Gallery"
     language: Language = DEFAULT_LANGUAGE
+    # The site's response headers (site_headers.py): the worker adds them to every response it serves.
+    headers: dict[str, str] = field(default_factory=lambda: response_headers(SitePolicy()))
 
 
 def read_notebooks(site_dir: Path) -> tuple[NotebookLink, ...]:
@@ -126,7 +130,9 @@ def content_hash(path: Path) -> str:
     return sha256_file(path)[:HASH_CHARS]
 
 
-def build_manifest(site_dir: Path, notebooks: tuple[NotebookLink, ...]) -> OfflineManifest:
+def build_manifest(
+    site_dir: Path, notebooks: tuple[NotebookLink, ...], headers: dict[str, str] | None = None
+) -> OfflineManifest:
     app_pages = {nb.app_url: nb.slug for nb in notebooks}
     entries = []
     for file in sorted(p for p in site_dir.rglob("*") if p.is_file()):
@@ -138,14 +144,20 @@ def build_manifest(site_dir: Path, notebooks: tuple[NotebookLink, ...]) -> Offli
             )
     digest = hashlib.sha256((TEMPLATES / WORKER_FILE).read_bytes())
     digest.update(json.dumps([[e.path, e.sha, e.group] for e in entries]).encode())
+    digest.update(json.dumps(headers or {}).encode())  # new headers: a new worker, a new version
     return OfflineManifest(digest.hexdigest()[:16], tuple(entries))
 
 
-def render_worker(manifest: OfflineManifest, language: Language = DEFAULT_LANGUAGE) -> str:
+def render_worker(
+    manifest: OfflineManifest, language: Language = DEFAULT_LANGUAGE, headers: dict[str, str] | None = None
+) -> str:
     template = (TEMPLATES / WORKER_FILE).read_text(encoding="utf-8")
     fills = {
         _BUILD_PLACEHOLDER: json.dumps(manifest.to_json(), separators=(",", ":")),
         _TEXT_PLACEHOLDER: json.dumps(text("offline_page.fallback", language), ensure_ascii=False),
+        _HEADERS_PLACEHOLDER: json.dumps(
+            response_headers(SitePolicy()) if headers is None else headers, indent=2
+        ),
     }
     for placeholder, value in fills.items():
         if template.count(placeholder) != 1:
@@ -188,7 +200,7 @@ def write_offline(request: OfflineRequest) -> OfflineManifest:
     site_dir = request.site_dir
     notebooks = read_notebooks(site_dir)
     write_atomic(site_dir / OFFLINE_PAGE, render_offline_page(request.site_name, notebooks, request.language))
-    manifest = build_manifest(site_dir, notebooks)
+    manifest = build_manifest(site_dir, notebooks, request.headers)
     write_atomic(site_dir / MANIFEST_FILE, json.dumps(manifest.to_json(), indent=0) + "\n")
-    write_atomic(site_dir / WORKER_FILE, render_worker(manifest, request.language))
+    write_atomic(site_dir / WORKER_FILE, render_worker(manifest, request.language, request.headers))
     return manifest

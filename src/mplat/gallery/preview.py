@@ -1,4 +1,5 @@
-"""Serve a built site like production: correct MIME types, optional sub-path, stoppable (tests).
+"""Serve a built site like production: the headers CloudFront sends (site_headers.py: the table the build
+wrote into the site, and Cache-Control by file name), correct MIME types, optional sub-path, stoppable (tests).
 
 `python -m mplat.gallery.preview site --port 8000 [--prefix /demos/]` (`make preview`).
 """
@@ -14,9 +15,12 @@ from pathlib import Path
 
 from mplat.content_types import content_type
 
+from .site_headers import SitePolicy, cache_control, read_headers_file, response_headers
+
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
     prefix = "/"
+    site_headers: dict[str, str] = {}
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         return content_type(os.fspath(path))  # production's table (infra publish-site uses the same)
@@ -27,8 +31,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         return super().translate_path("/" + path[len(self.prefix) :])
 
     def end_headers(self) -> None:
-        # Production sends HTML, sw.js and manifests with no-cache (see infra publish-site).
-        self.send_header("Cache-Control", "no-cache")
+        for name, value in self.site_headers.items():
+            self.send_header(name, value)
+        # As publish-site stores it on each object (a directory URL is its index.html: no-cache).
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        relative = path[len(self.prefix) :] if path.startswith(self.prefix) else path
+        self.send_header("Cache-Control", cache_control(relative or "index.html"))
         super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
@@ -46,10 +54,19 @@ class SiteServer:
     """A threaded static server for a site folder on 127.0.0.1; `stop()` makes it unreachable."""
 
     def __init__(
-        self, site_dir: Path, port: int = 0, prefix: str = "/", handler_base: type[SiteHandler] = SiteHandler
+        self,
+        site_dir: Path,
+        port: int = 0,
+        prefix: str = "/",
+        handler_base: type[SiteHandler] = SiteHandler,
+        headers: dict[str, str] | None = None,
     ) -> None:
+        """`headers`: the table to send; by default the one the build wrote into the site (or, for a site
+        built without it, the table's defaults)."""
         prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-        handler = type("Handler", (handler_base,), {"prefix": prefix})
+        if headers is None:
+            headers = read_headers_file(site_dir) or response_headers(SitePolicy())
+        handler = type("Handler", (handler_base,), {"prefix": prefix, "site_headers": dict(headers)})
         self.httpd = _QuietServer(("127.0.0.1", port), functools.partial(handler, directory=str(site_dir)))
         self.prefix = prefix
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

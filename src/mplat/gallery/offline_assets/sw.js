@@ -7,7 +7,9 @@
      reload" and the worker takes over only when accepted (or when no page of the old version is open).
    - Pages of the previous version keep being served the previous version's files until they are closed;
      then files no version needs are deleted.
-   - Every same-origin response gets COOP/COEP/CORP so pages are cross-origin isolated. */
+   - Every response it serves carries the site's header table (src/mplat/gallery/site_headers.py, the
+     headers CloudFront sends): cross-origin isolation, the Content-Security-Policy and its
+     frame-ancestors, the security headers. */
 "use strict";
 
 const BUILD = /*MPLAT_BUILD*/ null; // {version, files: [[path, sha, size, group], ...]}
@@ -44,11 +46,7 @@ async function quiet() {
     await sleep(500);
   }
 }
-const ISOLATION_HEADERS = {
-  "Cross-Origin-Opener-Policy": "same-origin",
-  "Cross-Origin-Embedder-Policy": "require-corp",
-  "Cross-Origin-Resource-Policy": "same-origin",
-};
+const SITE_HEADERS = /*MPLAT_HEADERS*/ {};
 const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
 
 function indexBuild(build) {
@@ -255,7 +253,7 @@ self.addEventListener("activate", (event) => {
 function isolate(response) {
   if (response.type === "opaqueredirect" || response.type === "opaque" || response.status === 0) return response;
   const headers = new Headers(response.headers);
-  for (const [name, value] of Object.entries(ISOLATION_HEADERS)) headers.set(name, value);
+  for (const [name, value] of Object.entries(SITE_HEADERS)) headers.set(name, value);
   const body = NULL_BODY_STATUSES.includes(response.status) ? null : response.body;
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
