@@ -6,19 +6,26 @@
   table (mplat.gallery.site_headers.cache_control, which `make preview` sends too): one year `immutable`
   only for content-addressed files, `no-cache` (revalidated) for pages, `sw.js`, manifests and every file
   whose name stays while its content changes (the runtime's `pyodide-lock.json`, `pyodide.asm.wasm`…).
-- Pages are uploaded last, so a new page never references a chunk that is not there yet.
+- Uploads go in tiers (`upload_tiers`): assets, notebook pages, other pages and manifests, `sw.js` last, so
+  a page or worker never references a file that is not there yet.
+- One publish-site at a time per bucket: `_mplat/publish.lock` is created with a conditional put
+  (`If-None-Match: *`) and deleted at the end; a second run fails and says who holds it.
 - Files the new build no longer has stay for a grace period (an open old page may still lazy-load its
   chunks), then are pruned by a later publish.
 - Every publish is recorded in `_mplat/builds.json` with each file's S3 version id; `--rollback` copies the
   previous build's versions back (the bucket is versioned; old versions expire after
-  `[site] noncurrent_expire_days`).
+  `[site] noncurrent_expire_days`), after checking every version it needs still exists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import getpass
 import json
-from collections.abc import Callable, Iterable
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +50,10 @@ from mplat.gallery.site_headers import (
 )
 
 STATE_KEY = "_mplat/builds.json"
+LOCK_KEY = "_mplat/publish.lock"  # exists while a publish-site runs (created with If-None-Match: *)
 STATE_PREFIX = "_mplat/"
+WORKER_KEY = "sw.js"
+APPS_PREFIX = "apps/"
 KEEP_BUILDS = 10
 WORKERS = 8
 
@@ -172,6 +182,44 @@ class Site:
         )
         return Remote(sha256, response.get("VersionId"), response["CopyObjectResult"].get("ETag"))
 
+    def has_version(self, key: str, version_id: str | None) -> bool:
+        if not version_id:
+            return False
+        try:
+            self.s3.head_object(Bucket=self.bucket, Key=key, VersionId=version_id)
+        except ClientError as exc:
+            if missing(exc, "NoSuchKey", "NotFound", "NoSuchVersion", "404", "400"):
+                return False
+            raise
+        return True
+
+    def lock(self, operation: str, now: dt.datetime) -> None:
+        """Take the bucket's publish lock: a conditional put fails while another publish-site holds it."""
+        holder = {"operation": operation, "by": f"{getpass.getuser()}@{socket.gethostname()}",
+                  "pid": os.getpid(), "started_at": now.isoformat()}  # fmt: skip
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket, Key=LOCK_KEY, Body=json.dumps(holder).encode(), IfNoneMatch="*",
+                ContentType="application/json", CacheControl=NO_CACHE,
+            )  # fmt: skip
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in ("PreconditionFailed", "412"):
+                raise
+            raise ValueError(
+                f"another publish-site is running on {self.bucket} ({self._lock_holder()}); wait for it. "
+                f"If it crashed, check nothing runs, then delete s3://{self.bucket}/{LOCK_KEY} and retry."
+            ) from exc
+
+    def _lock_holder(self) -> str:
+        try:
+            holder = json.loads(self.s3.get_object(Bucket=self.bucket, Key=LOCK_KEY)["Body"].read())
+            return f"{holder['operation']} by {holder['by']} since {holder['started_at']}"
+        except (ClientError, ValueError, KeyError, TypeError):
+            return "holder unknown"
+
+    def unlock(self) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=LOCK_KEY)
+
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start : start + 1000]]
@@ -246,12 +294,40 @@ def _supersede(builds: list[dict[str, Any]], new: dict[str, Any], now: dt.dateti
 # Commands
 
 
-def _upload_in_order(site: Site, files: list[LocalFile]) -> dict[str, Remote]:
-    """Chunks and assets first, entry points (pages, sw.js, manifests) last."""
-    assets = sorted((f for f in files if not is_entry(f.key)), key=lambda f: f.key)
-    entries = sorted((f for f in files if is_entry(f.key)), key=lambda f: f.key)
-    done = dict(zip([f.key for f in assets], _in_parallel(site.upload, assets), strict=True))
-    return done | dict(zip([f.key for f in entries], _in_parallel(site.upload, entries), strict=True))
+def upload_tiers(keys: Iterable[str]) -> list[list[str]]:
+    """The order in which keys go up, in tiers (each tier in parallel, after the previous one is complete):
+    what is referenced before what references it, so a visitor never gets a page or worker whose files are
+    not there yet. Assets and chunks; the notebook pages (`apps/*.html`, framed by the gallery pages); the
+    other pages and manifests; last `sw.js`, whose manifest names every file's content."""
+
+    def tier(key: str) -> int:
+        if key == WORKER_KEY:
+            return 3
+        if not is_entry(key):
+            return 0
+        return 1 if key.startswith(APPS_PREFIX) else 2
+
+    tiers: list[list[str]] = [[], [], [], []]
+    for key in sorted(keys):
+        tiers[tier(key)].append(key)
+    return [t for t in tiers if t]
+
+
+def _in_tiers(keys: Iterable[str], work: Callable[[str], Remote]) -> dict[str, Remote]:
+    done: dict[str, Remote] = {}
+    for keys_of_tier in upload_tiers(keys):
+        done |= dict(zip(keys_of_tier, _in_parallel(work, keys_of_tier), strict=True))
+    return done
+
+
+@contextlib.contextmanager
+def _locked(site: Site, operation: str, now: dt.datetime) -> Iterator[None]:
+    """Two publishes at once would interleave uploads and history: one waits for the other (it fails)."""
+    site.lock(operation, now)
+    try:
+        yield
+    finally:
+        site.unlock()
 
 
 def check_headers(ctx: Context, site_dir: Path) -> None:
@@ -275,11 +351,18 @@ def publish(
     check_headers(ctx, site_dir)
     site = Site(ctx)
     local = scan(site_dir)
+    with _locked(site, "publish", now):
+        return _publish(ctx, site, local, grace_days=grace_days, now=now)
+
+
+def _publish(
+    ctx: Context, site: Site, local: dict[str, LocalFile], *, grace_days: int, now: dt.datetime
+) -> PublishReport:
     listing = site.listing()
     builds = site.history()
     remote = site.state(listing, sorted(set(listing) & set(local)), builds[0]["files"] if builds else {})
     changed = [f for k, f in local.items() if k not in remote or remote[k].sha256 != f.sha256]
-    uploaded = _upload_in_order(site, changed)
+    uploaded = _in_tiers([f.key for f in changed], lambda key: site.upload(local[key]))
 
     files = {key: (uploaded.get(key) or remote[key]).record() for key in sorted(local)}
     if not changed and builds and builds[0]["files"] == files:
@@ -297,6 +380,11 @@ def publish(
 def rollback(ctx: Context, *, grace_days: int, now: dt.datetime | None = None) -> PublishReport:
     now = now or dt.datetime.now(dt.UTC)
     site = Site(ctx)
+    with _locked(site, "rollback", now):
+        return _rollback(ctx, site, grace_days=grace_days, now=now)
+
+
+def _rollback(ctx: Context, site: Site, *, grace_days: int, now: dt.datetime) -> PublishReport:
     builds = site.history()
     if not builds:
         raise ValueError("nothing to roll back: no build has been published to this env yet")
@@ -322,10 +410,22 @@ def rollback(ctx: Context, *, grace_days: int, now: dt.datetime | None = None) -
                 "publish that build again from its sources instead"
             ) from exc
 
-    assets = [k for k in todo if not is_entry(k)]
-    entries = [k for k in todo if is_entry(k)]
-    restored = dict(zip(assets, _in_parallel(restore, assets), strict=True))
-    restored |= dict(zip(entries, _in_parallel(restore, entries), strict=True))
+    # Every version needed must still exist before anything changes (old versions expire after
+    # [site] noncurrent_expire_days): a rollback stopped half-way would leave a mix of two builds.
+    gone = [
+        k
+        for k, present in zip(
+            todo, _in_parallel(lambda k: site.has_version(k, wanted[k]["version_id"]), todo), strict=True
+        )
+        if not present
+    ]
+    if gone:
+        raise ValueError(
+            f"cannot roll back to build {target['id']}: {len(gone)} of its file versions are gone "
+            f"(first: {', '.join(gone[:5])}); nothing was changed. Publish that build again from its "
+            "sources instead (old versions expire after [site] noncurrent_expire_days)."
+        )
+    restored = _in_tiers(todo, restore)
 
     build_id = _stamp(now)
     files = {key: (restored.get(key) or remote[key]).record() for key in sorted(wanted)}

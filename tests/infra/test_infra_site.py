@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.publish import cache_control
+from infra.publish import cache_control, upload_tiers
 from infra.services import site as site_service
 from mplat.content_types import content_type
 from mplat.gallery.site_headers import (
@@ -182,6 +182,75 @@ def test_publish_refuses_a_site_built_with_other_headers_than_cloudfront_sends(s
     assert objects(site_bucket) == {}
     write_headers_file(site_dir, response_headers(SitePolicy()))
     assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+
+
+def test_upload_tiers_put_sw_js_and_pages_after_what_they_reference():
+    keys = ["sw.js", "index.html", "apps/solar.html", "apps/assets/a-BxYz12Ab.js", "runtime/pyodide.mjs",
+            "manifest.webmanifest", "gallery/solar/index.html", "assets/mplat/offline.js"]  # fmt: skip
+    assert upload_tiers(keys) == [
+        ["apps/assets/a-BxYz12Ab.js", "assets/mplat/offline.js", "runtime/pyodide.mjs"],
+        ["apps/solar.html"],  # framed by the gallery pages
+        ["gallery/solar/index.html", "index.html", "manifest.webmanifest"],
+        ["sw.js"],  # its manifest names every file: the very last
+    ]
+
+
+def test_publish_puts_sw_js_after_every_page_and_asset(site_bucket, site_dir, s3):
+    """Observed on the S3 calls themselves (botocore's event hooks), against the moto server."""
+    from infra.aws import Aws
+    from infra.config import load_config
+    from infra.engine import Context
+    from infra.publish import publish
+
+    ctx = Context(config=load_config("local"), aws=Aws("eu-central-1"), chalice_config=site_dir / "c.json")
+    puts: list[str] = []
+    ctx.aws.client("s3").meta.events.register(
+        "before-parameter-build.s3.PutObject", lambda params, **_: puts.append(params["Key"])
+    )
+    publish(ctx, site_dir, grace_days=7)
+    site_puts = [k for k in puts if not k.startswith("_mplat/")]
+    assert site_puts[-1] == "sw.js"
+    pages = [i for i, k in enumerate(site_puts) if k.endswith(".html")]
+    assets = [
+        i for i, k in enumerate(site_puts) if not k.endswith((".html", "sw.js", ".webmanifest", ".json"))
+    ]
+    assert max(assets) < min(pages)
+    assert site_puts.index("apps/solar.html") < site_puts.index("gallery/solar/index.html")
+
+
+def test_two_publishes_cannot_run_at_once(site_bucket, infra, site_dir, s3):
+    """The lock is an object created with If-None-Match: * (moto 5.2.5 honours the condition)."""
+    holder = {"operation": "publish", "by": "ci@runner-7", "pid": 1, "started_at": "2026-12-06T10:00:00"}
+    s3.put_object(Bucket=site_bucket, Key="_mplat/publish.lock", Body=json.dumps(holder).encode())
+    blocked = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert blocked.code == 1 and "another publish-site is running" in blocked.err
+    assert "ci@runner-7" in blocked.err and "_mplat/publish.lock" in blocked.err
+    assert objects(site_bucket) == {}
+    assert infra("publish-site", "--env", "local", "--rollback").code == 1  # rollback waits its turn too
+
+    s3.delete_object(Bucket=site_bucket, Key="_mplat/publish.lock")  # the holder finished
+    done = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert done.code == 0, done.err
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=site_bucket)["Contents"]]
+    assert "_mplat/publish.lock" not in keys  # released, so the next publish can run
+    again = infra("publish-site", "--env", "local", "--site-dir", str(site_dir))
+    assert again.code == 0, again.err
+
+
+def test_rollback_checks_every_version_it_needs_before_changing_anything(site_bucket, infra, site_dir, s3):
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir)).code == 0
+    first = {k: v["VersionId"] for k, v in objects(site_bucket).items()}
+    (site_dir / "index.html").write_text("<h1>Gallery v2</h1>")
+    (site_dir / "apps/assets/lazy-plot-Q9w8E7r6.js").unlink()
+    assert infra("publish-site", "--env", "local", "--site-dir", str(site_dir), "--grace-days", "0").code == 0
+    before = {k: v["VersionId"] for k, v in objects(site_bucket).items()}
+    # Build 1's page version expired (noncurrent versions expire): the rollback cannot be complete.
+    s3.delete_object(Bucket=site_bucket, Key="index.html", VersionId=first["index.html"])
+
+    refused = infra("publish-site", "--env", "local", "--rollback")
+    assert refused.code == 1 and "index.html" in refused.err and "nothing was changed" in refused.err
+    assert {k: v["VersionId"] for k, v in objects(site_bucket).items()} == before
+    assert "apps/assets/lazy-plot-Q9w8E7r6.js" not in before  # not restored half-way either
 
 
 def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
