@@ -1,4 +1,5 @@
-"""Every gallery page runs its notebook in Chromium from the site's own origin."""
+"""Every gallery page runs its notebook in Chromium from the site's own origin, on a first visit (no service
+worker) with exactly the headers CloudFront is configured to send (its CSP included)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .browser import (
     wait_for_change,
     wait_for_kernel,
 )
+from .production import CSP_VIOLATIONS_SCRIPT, cloudfront_headers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SLUGS = [nb.slug for nb in discover(REPO_ROOT / "notebooks" / "demos")]
@@ -56,11 +58,16 @@ class RunningNotebooks:
     guard: OriginGuard
     site_url: str
     pages: dict[str, tuple[Page, Frame]] = field(default_factory=dict)
+    # The response headers of each slug's gallery page and of its notebook frame's document.
+    headers: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
 
     def open(self, slug: str) -> tuple[Page, Frame]:
         if slug not in self.pages:
             page = self.context.new_page()
-            page.goto(f"{self.site_url}gallery/{slug}/")
+            with page.expect_response(lambda r: r.url.endswith(f"/apps/{slug}.html")) as app:
+                response = page.goto(f"{self.site_url}gallery/{slug}/")
+            assert response is not None
+            self.headers[slug] = (response.all_headers(), app.value.all_headers())
             frame = notebook_frame(page)
             wait_for_kernel(frame)
             self.pages[slug] = (page, frame)
@@ -70,9 +77,13 @@ class RunningNotebooks:
 @pytest.fixture(scope="module")
 def running(site_server: SiteServer, chromium: Browser) -> Iterator[RunningNotebooks]:
     guard = OriginGuard()
+    # A first visit: no service worker answers (it would add the headers itself), only the server.
     context = guard.attach(
-        chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        chromium.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, service_workers="block"
+        )
     )
+    context.add_init_script(CSP_VIOLATIONS_SCRIPT)
     yield RunningNotebooks(context, guard, site_server.url)
     context.close()
 
@@ -81,7 +92,7 @@ def running(site_server: SiteServer, chromium: Browser) -> Iterator[RunningNoteb
 def test_notebook_runs_and_reacts_with_zero_third_party_requests(
     running: RunningNotebooks, slug: str
 ) -> None:
-    _, frame = running.open(slug)
+    page, frame = running.open(slug)
     guard = running.guard
     before = computed_outputs(frame)
     assert any(before), "the notebook rendered no computed output"
@@ -89,6 +100,18 @@ def test_notebook_runs_and_reacts_with_zero_third_party_requests(
     wait_for_change(frame, before)
     assert guard.external == [], f"requests left the origin: {guard.external}"
     assert any("/runtime/pyodide.asm.wasm" in url for url in guard.requests)
+    # Served with CloudFront's headers, and the CSP refused nothing the notebook needed.
+    for received in running.headers[slug]:
+        for name, value in cloudfront_headers().items():
+            assert received.get(name.lower()) == value, name
+    assert "x-frame-options" not in running.headers[slug][1]
+    assert frame.evaluate("crossOriginIsolated") is True
+    for document in (page, frame):
+        # marimo's frontend probes `Function("")` and falls back when a CSP forbids it (docs/deploying.md).
+        refused = [
+            v for v in document.evaluate("window.__cspViolations") if not v.startswith("script-src eval")
+        ]
+        assert refused == [], refused
 
 
 def test_a_preset_link_opens_the_notebook_with_its_inputs(
