@@ -69,6 +69,12 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Download interrupted: {missing} files missing ({failed} failed). Try again.",
         "de": "Download unterbrochen: {missing} Dateien fehlen ({failed} fehlgeschlagen). Bitte erneut versuchen.",
     },
+    "offline.no_space": {
+        "en": "Not enough storage on this device: the demos need {needed}, only {available} is available. "
+        "Free up space, then try again.",
+        "de": "Nicht genug Speicher auf diesem Gerät: Die Demos brauchen {needed}, verfügbar sind nur "
+        "{available}. Bitte Platz schaffen und erneut versuchen.",
+    },
     "offline.failed": {
         "en": "Offline download failed: {error}",
         "de": "Offline-Download fehlgeschlagen: {error}",

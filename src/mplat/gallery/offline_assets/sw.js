@@ -7,6 +7,8 @@
      reload" and the worker takes over only when accepted (or when no page of the old version is open).
    - Pages of the previous version keep being served the previous version's files until they are closed;
      then files no version needs are deleted.
+   - A file the server already has from a newer build is never given to a page of this version: the
+     request fails and the page offers the update ("newer-build" message).
    - Every response it serves carries the site's header table (src/mplat/gallery/site_headers.py, the
      headers CloudFront sends): cross-origin isolation, the Content-Security-Policy and its
      frame-ancestors, the security headers. */
@@ -304,8 +306,20 @@ async function cacheNotebook(slug, owner) {
   if (await rememberNotebook(slug)) await cacheEntries(wantedEntries(CURRENT, { all: false, slugs: [slug] }), owner);
 }
 
+/* Clients (pages, frames) that loaded a newer build than this worker's: they get the network only, so
+   they run that build whole, never with this version's cached files. Forgotten when the worker stops. */
+const newerBuildClients = new Set();
+
+/* A page of this version asked for a file the server now has from a newer build: it gets an error (never
+   the newer file) and every page of this version is told to offer the update. */
+async function announceNewerBuild() {
+  self.registration.update().catch(() => {});
+  for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ type: "newer-build" });
+}
+
 async function respond(event, url) {
   const request = event.request;
+  if (newerBuildClients.has(event.clientId)) return isolate(await fetch(request));
   const path = sitePath(url);
   const { previous, oldClients } = await retainedVersion();
   // A page of the previous version gets the previous version's files: no page mixes two builds.
@@ -328,9 +342,14 @@ async function respond(event, url) {
     return isolate(await fetch(request));
   } catch (error) {
     if (error instanceof VersionMismatch) {
-      // Online, but the server already has a newer build: show it, and look for the new worker.
-      self.registration.update().catch(() => {});
-      return isolate(error.response);
+      if (request.mode === "navigate") {
+        // A newer build's page, loaded whole from the network (its files too) while its worker installs.
+        if (event.resultingClientId) newerBuildClients.add(event.resultingClientId);
+        self.registration.update().catch(() => {});
+        return isolate(error.response);
+      }
+      event.waitUntil(announceNewerBuild());
+      return Response.error();
     }
     if (request.mode === "navigate") return offlinePage();
     return Response.error();

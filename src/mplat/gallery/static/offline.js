@@ -92,8 +92,9 @@
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = t("update.reload");
-    button.addEventListener("click", () => {
+    button.addEventListener("click", async () => {
       button.disabled = true;
+      await newWorkerInstalled();
       if (!registration.waiting) return location.reload(); // another tab already accepted it
       acceptedUpdate = true;
       registration.waiting.postMessage({ type: "skip-waiting" });
@@ -101,6 +102,24 @@
     bar.append(button);
     document.body.append(bar);
   }
+
+  /* The server's build is newer than this worker's (it said so, see sw.js): wait until the new worker has
+     downloaded what it needs; resolves at once when there is none to wait for. */
+  async function newWorkerInstalled() {
+    await registration.update().catch(() => {});
+    const incoming = registration.installing;
+    if (!incoming) return;
+    await new Promise((resolve) => {
+      const done = () => incoming.state !== "installing" && resolve();
+      incoming.addEventListener("statechange", done);
+      done();
+    });
+  }
+
+  // A file of this page's build is gone from the server (a newer build replaced it): offer the update.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "newer-build" && registration) showUpdatePrompt();
+  });
 
   // The new version took over because this page accepted it: reload into it. (Other open pages keep
   // running on the previous version's files until they are reloaded.)
@@ -136,6 +155,15 @@
       }
       badge.textContent = ready ? t("offline.ready_badge") : t("offline.needs_connection");
     }
+  }
+
+  /* Plain words when the browser's storage estimate says the download will not fit, else null. */
+  async function storageShortfall(neededBytes) {
+    if (!navigator.storage || !navigator.storage.estimate || neededBytes <= 0) return null;
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate().catch(() => ({}));
+    const available = Math.max(0, quota - usage);
+    if (!quota || neededBytes <= available) return null;
+    return t("offline.no_space", { needed: formatBytes(neededBytes), available: formatBytes(available) });
   }
 
   async function showStorage(panel) {
@@ -185,11 +213,17 @@
     const button = panel.querySelector(".mplat-offline__button");
     const message = panel.querySelector(".mplat-offline__progress");
     button.disabled = true;
+    const status = await ask(worker, { type: "status" });
+    const shortfall = await storageShortfall(status.totalBytes - status.cachedBytes);
+    if (shortfall) {
+      message.textContent = shortfall;
+      panel.dataset.state = "no-space";
+      button.disabled = false;
+      return;
+    }
     button.textContent = t("offline.downloading");
     // Ask before downloading: browsers grant persistence on a user gesture (or to installed apps).
     if (navigator.storage && navigator.storage.persist) await navigator.storage.persist().catch(() => false);
-    await ask(worker, { type: "pin-all" });
-    const status = await ask(worker, { type: "status" });
     let done = status.cachedBytes;
     showProgress(panel, done, status.totalBytes);
     const queue = [...status.missing];
@@ -210,7 +244,12 @@
       }
     };
     await Promise.all(Array.from({ length: DOWNLOADS_AT_ONCE }, runner));
-    const after = await ask(worker, { type: "status" });
+    let after = await ask(worker, { type: "status" });
+    // Recorded only once everything is here: later versions then keep the whole gallery offline.
+    if (after.missing.length === 0) {
+      await ask(worker, { type: "pin-all" });
+      after = await ask(worker, { type: "status" });
+    }
     showState(panel, after);
     if (after.missing.length) {
       message.textContent = t("offline.interrupted", { missing: after.missing.length, failed: failures });
