@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import infra_cli  # noqa: F401 - puts the repository root (the `infra` package) on sys.path
-
 from infra.config import load_config
 from infra.services.site import headers_policy_config, headers_sent
 from mplat.gallery.site_headers import SitePolicy
