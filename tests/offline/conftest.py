@@ -11,15 +11,25 @@ from pathlib import Path
 import pytest
 from e2e.sitebuild import build_site
 
-from .support import Builds, change_notebook, write_fixture_project
+from mplat.gallery.preview import SiteServer
+
+from .support import Builds, Partner, change_notebook, embed_option, write_fixture_project
 
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
 
 
 @pytest.fixture(scope="session")
-def offline_builds(tmp_path_factory: pytest.TempPathFactory) -> Builds:
+def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partner]:
+    folder = tmp_path_factory.mktemp("partner")
+    server = SiteServer(folder, headers={}).start()
+    yield Partner(server, folder)
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def offline_builds(tmp_path_factory: pytest.TempPathFactory, partner: Partner) -> Builds:
     root = tmp_path_factory.mktemp("offline")
-    project = write_fixture_project(root / "project")
+    project = write_fixture_project(root / "project", embed_option(partner.origins))
     sites = {}
     for name in ("a", "b"):
         if name == "b":

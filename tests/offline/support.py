@@ -74,8 +74,27 @@ class Builds:
     project: Path
 
 
-def write_fixture_project(root: Path) -> Path:
-    project = write_project(root, ["good_demo"], NO_THUMBNAILS)
+@dataclass(frozen=True)
+class Partner:
+    """Another origin's web site (a portfolio), started before the builds so they can name it in
+    `embed_origins`; it sends no headers of its own."""
+
+    server: SiteServer
+    folder: Path
+
+    @property
+    def origins(self) -> list[str]:
+        """The same server reached as 127.0.0.1 (same site as the gallery) and as localhost (another site)."""
+        url = self.server.url.rstrip("/")
+        return [url, url.replace("127.0.0.1", "localhost")]
+
+
+def embed_option(origins: list[str]) -> str:
+    return f"      embed_origins: {json.dumps(origins)}\n"
+
+
+def write_fixture_project(root: Path, extra_options: str = "") -> Path:
+    project = write_project(root, ["good_demo"], NO_THUMBNAILS + extra_options)
     other = (FIXTURES / "good_demo.py").read_text()
     other = other.replace('title = "Good demo"', 'title = "Other demo"').replace("order = 1", "order = 2")
     (project / "nb" / "other_demo.py").write_text(other.replace("n.value**2", "n.value**3"))

@@ -8,6 +8,7 @@ change what page JavaScript sees).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,20 +30,38 @@ def connection_script(*, save_data: bool = False, effective_type: str = "4g") ->
     )
 
 
-def write_pwa_project(root: Path) -> Path:
+@dataclass(frozen=True)
+class Partner:
+    """A partner's web site on another origin (its own port), allowed to embed the demos (`embed_origins`);
+    started before the build, which names it. It sends no headers of its own."""
+
+    server: SiteServer
+    folder: Path
+
+
+@pytest.fixture(scope="session")
+def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partner]:
+    folder = tmp_path_factory.mktemp("partner")
+    server = SiteServer(folder, headers={}).start()
+    yield Partner(server, folder)
+    server.stop()
+
+
+def write_pwa_project(root: Path, embed_origin: str) -> Path:
     return write_fixture_project(
         root,
         [FIXTURES / "solar_day.py"],
         # As in mkdocs.yml: outputs pre-computed, bytecode shipped (each test here boots Python).
-        '      precompute_outputs: true\n      precompile_python: true\n      thumbnails_browser: ""\n',
+        '      precompute_outputs: true\n      precompile_python: true\n      thumbnails_browser: ""\n'
+        f'      embed_origins: ["{embed_origin}"]\n',
         site_name="Solar Demos",
         description="PWA test site",
     )
 
 
 @pytest.fixture(scope="session")
-def pwa_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = write_pwa_project(tmp_path_factory.mktemp("pwa") / "project")
+def pwa_site(tmp_path_factory: pytest.TempPathFactory, partner: Partner) -> Path:
+    root = write_pwa_project(tmp_path_factory.mktemp("pwa") / "project", partner.server.url.rstrip("/"))
     site = root.parent / "site"
     result = build_site(root, site)
     assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from e2e.browser import BOOT_TIMEOUT_MS, OriginGuard, computed_outputs, move_first_slider, wait_for_change
 from playwright.sync_api import BrowserContext, Page
@@ -11,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page
 from mplat.gallery.preview import SiteServer
 from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
-from .conftest import PRECOMPUTED_TEXT, SLUG
+from .conftest import PRECOMPUTED_TEXT, SLUG, Partner
 
 pytestmark = pytest.mark.xdist_group("pwa")
 
@@ -43,8 +41,8 @@ def test_notebook_page_is_cross_origin_isolated(
     assert guard.external == []
 
 
-def test_embed_snippet_works_in_a_page_of_another_origin(
-    pwa_server: SiteServer, context: BrowserContext, guard: OriginGuard, tmp_path: Path
+def test_embed_snippet_works_in_a_page_of_a_configured_origin(
+    pwa_server: SiteServer, partner: Partner, context: BrowserContext, guard: OriginGuard
 ) -> None:
     page = context.new_page()
     # The visitor has the app installed (worker active on the site's origin), then meets an embed elsewhere.
@@ -52,21 +50,18 @@ def test_embed_snippet_works_in_a_page_of_another_origin(
     page.get_by_role("button", name="Embed").click()
     snippet = page.locator(".mplat-embed__code").input_value()
     assert f'src="{pwa_server.url}apps/{SLUG}.html"' in snippet
-    (tmp_path / "index.html").write_text(
+    (partner.folder / "index.html").write_text(
         f"<!doctype html><title>Partner portfolio</title><h1>Our partner's demo</h1>\n{snippet}\n"
     )
-    other_origin = SiteServer(tmp_path).start()  # another port: another origin
-    try:
-        assert other_origin.url != pwa_server.url
-        host = context.new_page()
-        host.goto(other_origin.url)
-        frame = host.wait_for_selector("iframe").content_frame()
-        assert frame is not None
-        frame.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=60_000)
-        frame.wait_for_selector("html[data-mplat-kernel=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
-        before = computed_outputs(frame)
-        move_first_slider(frame)
-        assert "Energy today: 30.0 kWh" in wait_for_change(frame, before)
-    finally:
-        other_origin.stop()
+    # Another port: another origin, named in the build's embed_origins.
+    assert partner.server.url != pwa_server.url
+    host = context.new_page()
+    host.goto(partner.server.url)
+    frame = host.wait_for_selector("iframe").content_frame()
+    assert frame is not None
+    frame.get_by_text(PRECOMPUTED_TEXT).wait_for(timeout=60_000)
+    frame.wait_for_selector("html[data-mplat-kernel=ready]", state="attached", timeout=BOOT_TIMEOUT_MS)
+    before = computed_outputs(frame)
+    move_first_slider(frame)
+    assert "Energy today: 30.0 kWh" in wait_for_change(frame, before)
     assert guard.external == []

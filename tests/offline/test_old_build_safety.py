@@ -1,0 +1,105 @@
+"""What the worker refuses: a page of an old build is never given a newer build's file under a fixed name (it
+gets an error and the update prompt); "Make available offline" checks the storage estimate first and is
+recorded only after a complete download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from .support import CHANGED_SLUG, CHANGED_TEXT, CONTROLLED_JS, Builds, RecordingServer, publish
+
+pytestmark = pytest.mark.xdist_group("offline")
+
+DOWNLOAD_TIMEOUT_MS = 600_000  # ~54 MB through the worker, which hashes each file, on a shared machine
+FETCH_TEXT_JS = (
+    "(url) => fetch(url).then((r) => r.text()).then((t) => 'got: ' + t, (e) => 'error: ' + e.name)"
+)
+# What "Make available offline" recorded (the worker's pins: `all` makes later versions keep everything).
+PINS_JS = """async (url) => {
+  const name = (await caches.keys()).find((n) => n.startsWith("mplat-meta "));
+  const found = name && (await (await caches.open(name)).match(url));
+  return found ? found.json() : null;
+}"""
+# The browser's storage estimate, replaced while `window.__quota` is set.
+FAKE_QUOTA_SCRIPT = """
+const realEstimate = StorageManager.prototype.estimate;
+StorageManager.prototype.estimate = function () {
+  return window.__quota ? Promise.resolve({ usage: 0, quota: window.__quota }) : realEstimate.call(this);
+};
+"""
+
+
+def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_prompt(
+    offline_builds: Builds,
+    chromium: Browser,
+    guard,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    live = tmp_path / "live"
+    publish(offline_builds.a, live)
+    server = RecordingServer(live).start()
+    context = chromium.new_context()
+    guard.attach(context)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}gallery/")
+        page.evaluate(CONTROLLED_JS)  # build A's worker; the notebook's page is not cached (never opened)
+        page.locator(".mplat-offline[data-state]").wait_for()
+
+        publish(offline_builds.b, live)  # build B changed that page under the same name
+        got = page.evaluate(FETCH_TEXT_JS, f"{server.url}apps/{CHANGED_SLUG}.html")
+        assert got.startswith("error:"), "a page of build A was given build B's file"
+        assert CHANGED_TEXT[1] not in got
+        page.get_by_role("button", name="Update available — reload").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
+        assert guard.external == []
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_make_available_offline_checks_storage_first_and_records_only_a_complete_download(
+    offline_builds: Builds,
+    chromium: Browser,
+    guard,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    live = tmp_path / "live"
+    publish(offline_builds.a, live)
+    server = RecordingServer(live).start()
+    context = chromium.new_context()
+    guard.attach(context)
+    context.add_init_script(FAKE_QUOTA_SCRIPT)
+    pins_url = f"{server.url}__mplat__/meta/pins"
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}gallery/")
+        page.evaluate(CONTROLLED_JS)
+        button = page.get_by_role("button", name="Make available offline")
+        message = page.locator(".mplat-offline__progress")
+
+        # The device has 1 MB left: said in plain words, nothing downloaded, nothing recorded.
+        page.evaluate("window.__quota = 1000000")
+        server.requests.clear()
+        button.click()
+        page.locator(".mplat-offline[data-state=no-space]").wait_for()
+        text = message.inner_text()
+        assert (
+            text.startswith("Not enough storage on this device: the demos need ")
+            and " MB, only 1.0 MB " in text
+        )
+        assert not [p for p in server.requests if p.startswith(("/runtime/", "/apps/"))]
+        assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all")
+
+        # Enough room, but a file cannot be fetched: the download is incomplete and is not recorded.
+        page.evaluate("window.__quota = 0")
+        (live / "runtime" / "python_stdlib.zip").unlink()
+        button.click()
+        message.get_by_text("Download interrupted").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
+        assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all"), "recorded before it was complete"
+        assert guard.external == []
+    finally:
+        context.close()
+        server.stop()
