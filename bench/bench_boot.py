@@ -270,7 +270,7 @@ def _load(page, url: str, traffic: Traffic) -> tuple[float | None, float | None,
     page.goto(url, wait_until="commit")
     try:
         page.wait_for_function(
-            "window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100
+            "() => window.__boot && window.__boot.interactive", timeout=BOOT_TIMEOUT_MS, polling=100
         )
     except Exception as error:  # noqa: BLE001 - one stuck load is reported in its row, not the whole section lost
         print(f"[bench_boot] {url}: no completed run within {BOOT_TIMEOUT_MS / 1000:.0f} s: {error}")
@@ -294,7 +294,9 @@ def _visits(browser, server_url: str, traffic: Traffic, variant: str, network: s
             sent = traffic.sent
             if cache == "cold":  # let the service worker take over and finish its background download
                 if variant == OURS:
-                    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
+                    page.wait_for_function(
+                        "() => navigator.serviceWorker.controller !== null", timeout=120_000
+                    )
                 traffic.wait_idle()
             background = (traffic.sent - sent) / 1e6
             loads.append(Load(variant, network, cache, first, ready, phases, mb, background))

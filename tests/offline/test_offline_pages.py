@@ -141,7 +141,9 @@ def test_worker_sends_the_sites_headers_and_an_embed_from_a_configured_origin_wo
                 app.locator("marimo-wasm").wait_for(state="attached", timeout=60_000)
                 frame = next(f for f in partner.frames if f.url == frame_url)
                 if controlled:
-                    frame.wait_for_function("navigator.serviceWorker.controller || undefined", timeout=60_000)
+                    frame.wait_for_function(
+                        "() => navigator.serviceWorker.controller || undefined", timeout=60_000
+                    )
             assert frame.evaluate("Boolean(navigator.serviceWorker.controller)") is controlled, host
             assert frame.evaluate("document.querySelector('.mplat-notebook').dataset.slug") == "good-demo"
             partner.close()

@@ -45,9 +45,10 @@ def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_pr
     guard.attach(context)
     try:
         page = context.new_page()
-        page.goto(f"{server.url}gallery/")
-        page.evaluate(CONTROLLED_JS)  # build A's worker; the notebook's page is not cached (never opened)
-        page.locator(".mplat-offline[data-state]").wait_for()
+        # The home page: build A's worker controls it, and nothing has cached the notebook's page (the
+        # gallery page would pre-warm it).
+        page.goto(server.url)
+        page.evaluate(CONTROLLED_JS)
 
         publish(offline_builds.b, live)  # build B changed that page under the same name
         got = page.evaluate(FETCH_TEXT_JS, f"{server.url}apps/{CHANGED_SLUG}.html")
@@ -77,6 +78,8 @@ def test_make_available_offline_checks_storage_first_and_records_only_a_complete
         page = context.new_page()
         page.goto(f"{server.url}gallery/")
         page.evaluate(CONTROLLED_JS)
+        # The gallery pre-warms the runtime in the background (pwa.js): let it finish first.
+        page.locator("html[data-mplat-prewarm=done]").wait_for(state="attached", timeout=DOWNLOAD_TIMEOUT_MS)
         button = page.get_by_role("button", name="Make available offline")
         message = page.locator(".mplat-offline__progress")
 
@@ -95,7 +98,7 @@ def test_make_available_offline_checks_storage_first_and_records_only_a_complete
 
         # Enough room, but a file cannot be fetched: the download is incomplete and is not recorded.
         page.evaluate("window.__quota = 0")
-        (live / "runtime" / "python_stdlib.zip").unlink()
+        (live / "apps" / "other-demo.html").unlink()  # not pre-warmed: still to download
         button.click()
         message.get_by_text("Download interrupted").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
         assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all"), "recorded before it was complete"

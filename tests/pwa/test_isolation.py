@@ -22,7 +22,7 @@ def _under_the_worker(page: Page, url: str) -> None:
     """
     page.add_init_script(SNAPSHOT_SCRIPT)
     page.goto(url)
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
     page.reload()
     page.wait_for_load_state("load")
 

@@ -103,7 +103,7 @@ def test_slow_or_metered_link_shows_outputs_and_downloads_nothing_until_asked(
     button.wait_for()
     assert page.evaluate("document.documentElement.dataset.mplatGate") == "waiting"  # told to the page too
     # Give the offline worker its chance: it takes control, is told a notebook was opened, waits, fetches.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=120_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
     time.sleep(QUIET_S)
     assert _python_downloads(guard.requests) == [], "Python was downloaded before 'Run interactive'"
     assert not any("/apps/assets/worker-" in u for u in guard.requests)
@@ -196,5 +196,5 @@ def test_install_hint_not_shown_elsewhere(pwa_server: SiteServer, context: Brows
     page = context.new_page()  # desktop Chromium
     page.goto(f"{pwa_server.url}gallery/")
     page.wait_for_load_state("load")
-    page.wait_for_function("window.mplatPwa !== undefined")
+    page.wait_for_function("() => window.mplatPwa !== undefined")
     assert page.locator(".mplat-install-hint").count() == 0
