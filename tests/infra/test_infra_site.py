@@ -265,7 +265,7 @@ def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
 @pytest.mark.parametrize(
     ("key", "ctype", "cache"),
     [
-        ("apps/assets/worker-3f9a2c1d.js", "text/javascript; charset=utf-8", IMMUTABLE),
+        ("apps/assets/index-3f9a2c1d.js", "text/javascript; charset=utf-8", IMMUTABLE),
         ("assets/app.3f9a2c1de0.css", "text/css; charset=utf-8", IMMUTABLE),
         ("assets/overview.css", "text/css; charset=utf-8", NO_CACHE),  # 8 letters, no digit: not a hash
         ("gallery-overview/index.html", "text/html; charset=utf-8", NO_CACHE),
@@ -275,6 +275,12 @@ def test_publish_refuses_a_missing_bucket_or_site_dir(aws_env, infra, tmp_path):
         ("runtime/packages/numpy-2.0-py3-none-any.whl", "application/zip", NO_CACHE),
         ("apps/assets/index-BxYz_2-b.js", "text/javascript; charset=utf-8", IMMUTABLE),  # Vite's hash
         ("apps/vendor/mathjax/tex-mml-svg.js", "text/javascript; charset=utf-8", NO_CACHE),
+        (
+            "apps/assets/worker-DTQ7oH2A.js",
+            "text/javascript; charset=utf-8",
+            NO_CACHE,
+        ),  # rewritten by the build
+        ("apps/mplat-controller.js", "text/javascript; charset=utf-8", NO_CACHE),
         ("assets/mplat/offline.js", "text/javascript; charset=utf-8", NO_CACHE),
         ("assets/javascripts/bundle.f1ef0d2f.min.js", "text/javascript; charset=utf-8", IMMUTABLE),
         ("runtime/index.html", "text/html; charset=utf-8", NO_CACHE),  # pages are never immutable

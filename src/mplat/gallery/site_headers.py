@@ -118,6 +118,9 @@ _HEX_HASHED_NAME = re.compile(r"[.-][0-9a-f]{8,}\.")
 # Vite's hash (8 base64url characters before the extension), only where every name carries one.
 _BUNDLER_DIR = "apps/assets/"
 _BUNDLER_HASHED_NAME = re.compile(r"-[A-Za-z0-9_-]{8}\.[A-Za-z0-9]+$")
+# marimo's kernel worker keeps its hashed name while the build rewrites it (controller.py): its content can
+# change under that name when mplat changes, so it is revalidated like any fixed name.
+_REWRITTEN_BY_BUILD = re.compile(r"^apps/assets/worker-[A-Za-z0-9_-]{8}\.js$")
 # A folder named by its content's hash: the runtime's `packages/<sha256[:16]>/<wheel>`.
 _HASHED_FOLDER = re.compile(r"(^|/)[0-9a-f]{16,}/")
 # Entry points are always revalidated, wherever they are and whatever their name.
@@ -130,6 +133,8 @@ def is_entry(path: str) -> bool:
 
 def is_content_addressed(path: str) -> bool:
     name = PurePosixPath(path).name
+    if _REWRITTEN_BY_BUILD.match(path):
+        return False
     if path.startswith(_BUNDLER_DIR) and _BUNDLER_HASHED_NAME.search(name):
         return True
     return bool(_HEX_HASHED_NAME.search(name) or _HASHED_FOLDER.search(path))
