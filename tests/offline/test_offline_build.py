@@ -21,6 +21,7 @@ from mplat.gallery.offline import (
     read_notebooks,
     write_offline,
 )
+from mplat.gallery.site_headers import SitePolicy, response_headers
 
 from .support import Builds, read_manifest
 
@@ -102,6 +103,21 @@ def test_worker_embeds_the_manifest_written_beside_it(small_site: Path) -> None:
     assert _worker_build(small_site) == manifest.to_json()
     assert read_manifest(small_site) == manifest
     assert OfflineManifest.from_json(manifest.to_json()) == manifest
+
+
+def test_worker_sends_the_sites_header_table_and_a_new_table_is_a_new_version(small_site: Path) -> None:
+    """The worker adds to what it serves exactly the table CloudFront and `make preview` send."""
+    plain = write_offline(OfflineRequest(small_site)).version
+    table = response_headers(SitePolicy.of(["https://portfolio.example"]))
+    framed = write_offline(OfflineRequest(small_site, headers=table)).version
+    worker = (small_site / "sw.js").read_text()
+    start = worker.index("const SITE_HEADERS = ") + len("const SITE_HEADERS = ")
+    embedded, _ = json.JSONDecoder().raw_decode(worker[start:])
+    assert (
+        embedded == table
+        and "frame-ancestors 'self' https://portfolio.example" in embedded["Content-Security-Policy"]
+    )
+    assert framed != plain  # open pages get the new headers through the update flow
 
 
 def test_version_changes_with_any_file_and_only_then(small_site: Path) -> None:
