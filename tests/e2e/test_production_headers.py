@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Frame, Page
+from playwright.sync_api import Browser, Frame, Page, Response
 
 from mplat.gallery.preview import SiteServer
 from mplat.gallery.site_headers import SitePolicy
@@ -96,9 +96,17 @@ def _build_b(live: Path) -> tuple[str, str]:
     os.link(live / "runtime" / old, live / "runtime" / new)
     shutil.rmtree((live / "runtime" / old).parent)
     package["file_name"] = new
-    lock_path.unlink()  # a hard link to build A's file: replace it, do not write through
-    lock_path.write_text(json.dumps(lock, indent=1, sort_keys=True))
+    _replace(lock_path, json.dumps(lock, indent=1, sort_keys=True))
+    for page in (live / "apps").glob("*.html"):  # the pages' boot plans name the runtime's files too
+        text = page.read_text(encoding="utf-8")
+        if old in text:
+            _replace(page, text.replace(old, new))
     return f"/runtime/{old}", f"/runtime/{new}"
+
+
+def _replace(path: Path, text: str) -> None:
+    path.unlink()  # a hard link to build A's file: replace it, do not write through
+    path.write_text(text, encoding="utf-8")
 
 
 def test_a_client_without_the_worker_never_mixes_two_builds_from_its_http_cache(
@@ -108,9 +116,16 @@ def test_a_client_without_the_worker_never_mixes_two_builds_from_its_http_cache(
     _link_tree(built_site, live)
     server = SiteServer(live).start()  # what `make preview` serves: the table's Cache-Control included
     statuses: dict[str, list[int]] = {}
+    lockfiles: list[bytes] = []  # the runtime lockfiles the client used (from the server or its cache)
     guard = OriginGuard()
     context = guard.attach(chromium.new_context(service_workers="block"))  # a real HTTP cache, no worker
-    context.on("response", lambda r: statuses.setdefault(r.url, []).append(r.status))
+
+    def record(response: Response) -> None:
+        statuses.setdefault(response.url, []).append(response.status)
+        if response.url.endswith("/runtime/pyodide-lock.json"):
+            lockfiles.append(response.body())
+
+    context.on("response", record)
     try:
         page = context.new_page()
         page.goto(f"{server.url}apps/{SLUG}.html")
@@ -124,13 +139,17 @@ def test_a_client_without_the_worker_never_mixes_two_builds_from_its_http_cache(
         build_b.rename(live)
 
         statuses.clear()
+        lockfiles.clear()
         page.goto(f"{server.url}apps/{SLUG}.html")
         wait_for_kernel(page)  # build B runs: every fixed-name file came from B
         before = computed_outputs(page)
         move_first_slider(page)
         wait_for_change(page, before)
+        assert lockfiles and all(new_wheel.removeprefix("/runtime/").encode() in b for b in lockfiles), (
+            "build B's page ran with build A's lockfile from the HTTP cache"
+        )
         assert any(url.endswith(new_wheel) for url in statuses)
-        assert not any(url.endswith(old_wheel) for url in statuses), "build A's lockfile was used"
+        assert not any(url.endswith(old_wheel) for url in statuses), "build A's runtime was used"
         assert guard.external == []
     finally:
         context.close()

@@ -207,8 +207,8 @@ def test_mkdocs_serve_registers_no_worker_and_removes_a_stale_one(
     url = mkdocs_serve()
     with page.expect_navigation(url=f"{url}gallery/", timeout=120_000):
         page.goto(f"{url}gallery/")  # served by the stale worker, whose script then removes it and reloads
-    page.wait_for_function("!navigator.serviceWorker.controller", timeout=60_000)
+    page.wait_for_function("() => !navigator.serviceWorker.controller", timeout=60_000)
     # (The page's own attempt to register the missing sw.js shows a registration for a moment.)
-    page.wait_for_function("navigator.serviceWorker.getRegistrations().then((r) => r.length === 0)")
+    page.wait_for_function("() => navigator.serviceWorker.getRegistrations().then((r) => r.length === 0)")
     assert page.evaluate("fetch('../sw.js').then((r) => r.status)") == 404
     assert "livereload" in page.content(), "the page now comes from mkdocs serve, live reload included"
