@@ -116,14 +116,14 @@ def test_a_client_without_the_worker_never_mixes_two_builds_from_its_http_cache(
     _link_tree(built_site, live)
     server = SiteServer(live).start()  # what `make preview` serves: the table's Cache-Control included
     statuses: dict[str, list[int]] = {}
-    lockfiles: list[bytes] = []  # the runtime lockfiles the client used (from the server or its cache)
+    lockfiles: list[Response] = []  # the runtime lockfiles the client used (from the server or its cache)
     guard = OriginGuard()
     context = guard.attach(chromium.new_context(service_workers="block"))  # a real HTTP cache, no worker
 
     def record(response: Response) -> None:
         statuses.setdefault(response.url, []).append(response.status)
         if response.url.endswith("/runtime/pyodide-lock.json"):
-            lockfiles.append(response.body())
+            lockfiles.append(response)
 
     context.on("response", record)
     try:
@@ -145,7 +145,8 @@ def test_a_client_without_the_worker_never_mixes_two_builds_from_its_http_cache(
         before = computed_outputs(page)
         move_first_slider(page)
         wait_for_change(page, before)
-        assert lockfiles and all(new_wheel.removeprefix("/runtime/").encode() in b for b in lockfiles), (
+        used = [r.body() for r in lockfiles]
+        assert used and all(new_wheel.removeprefix("/runtime/").encode() in body for body in used), (
             "build B's page ran with build A's lockfile from the HTTP cache"
         )
         assert any(url.endswith(new_wheel) for url in statuses)
