@@ -43,6 +43,8 @@ def test_quick_build_defers_slow_work_and_a_full_build_catches_up(tmp_path: Path
     logs: list[str] = []
     first = prepare(full, log=logs.append)
     assert not first.report.deferred and stored_outputs(first.exports.html["good-demo"].read_text())
+    # marimo's session files go to the build cache, not beside the notebooks (mkdocs serve watches those).
+    assert not (demos / "__marimo__").exists() and not (analysis / "__marimo__").exists()
 
     _retitle(demos / "good_demo.py", "Good demo", "Good demo, renamed")
     _retitle(analysis / "second_demo.py", "Second demo", "Second demo, renamed")

@@ -119,7 +119,13 @@ def export_notebooks(
             result = run(
                 [*marimo_cmd(), "export", "html-wasm", str(nb.path), "-o", str(out), *request.options],
                 cwd=nb.path.parent,
-                environment=dict(request.environment),
+                # `--execute` keeps a session file in `__marimo__/` beside the notebook; under this prefix it
+                # goes to the build cache instead of the notebooks' folder (where `mkdocs serve` would see a
+                # change, and the server image's build context a stray file).
+                environment={
+                    **dict(request.environment),
+                    "PYTHONPYCACHEPREFIX": str(request.cache_dir / "pycache"),
+                },
             )
             if result.returncode != 0 or not out.is_file():
                 raise NotebookError(
