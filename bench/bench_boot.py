@@ -281,32 +281,41 @@ def _load(page, url: str, traffic: Traffic) -> tuple[float | None, float | None,
     return boot.get("first_content"), boot.get("interactive"), boot, megabytes
 
 
-def _visits(browser, server_url: str, traffic: Traffic, variant: str, network: str, warm: int) -> list[Load]:  # type: ignore[no-untyped-def]
-    """One cold load in a fresh profile, then `warm` loads in the same profile, each in a new tab."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(PROBE)
+def _visit(context, server_url: str, traffic: Traffic, variant: str, network: str, cache: str) -> Load:  # type: ignore[no-untyped-def]
+    """One load in a new tab of `context` (a fresh profile for the cold load, the same one after)."""
+    page = context.new_page()
+    first, ready, phases, mb = _load(page, server_url + PAGES[variant], traffic)
+    sent = traffic.sent
+    if cache == "cold":  # let the service worker take over and finish its background download
+        if variant == OURS:
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
+        traffic.wait_idle(quiet_s=10.0)  # the worker waits 3 s of quiet before its background download
+    background = (traffic.sent - sent) / 1e6
+    print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=} {mb=:.1f}", flush=True)
+    page.close()
+    return Load(variant, network, cache, first, ready, phases, mb, background)
+
+
+def _rounds(
+    browser, server_url: str, traffic: Traffic, variants: list[str], network: str, warm: int
+) -> list[Load]:  # type: ignore[no-untyped-def]
+    """Each variant in its own profile: a cold load, then `warm` rounds of one warm load per variant, in
+    turn (a shared machine's load drifts; taking turns gives each page the same share of it)."""
+    contexts = {}
     loads = []
     try:
-        for i in range(1 + warm):
-            cache = "cold" if i == 0 else "warm"
-            page = context.new_page()
-            first, ready, phases, mb = _load(page, server_url + PAGES[variant], traffic)
-            sent = traffic.sent
-            if cache == "cold":  # let the service worker take over and finish its background download
-                if variant == OURS:
-                    page.wait_for_function(
-                        "() => navigator.serviceWorker.controller !== null", timeout=120_000
-                    )
-                traffic.wait_idle()
-            background = (traffic.sent - sent) / 1e6
-            loads.append(Load(variant, network, cache, first, ready, phases, mb, background))
-            print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=} {mb=:.1f}", flush=True)
-            page.close()
-            if cache == "warm":
-                time.sleep(GAP_S)
+        for variant in variants:
+            contexts[variant] = browser.new_context(viewport={"width": 1280, "height": 900})
+            contexts[variant].add_init_script(PROBE)
+            loads.append(_visit(contexts[variant], server_url, traffic, variant, network, "cold"))
+        for _ in range(warm):
+            for variant in variants:
+                loads.append(_visit(contexts[variant], server_url, traffic, variant, network, "warm"))
+                time.sleep(GAP_S / len(variants))
     finally:
-        context.close()
-    return loads
+        for context in contexts.values():
+            context.close()
+    return sorted(loads, key=lambda x: variants.index(x.variant))
 
 
 def _measure(site: Path) -> list[Load]:
@@ -325,11 +334,10 @@ def _measure(site: Path) -> list[Load]:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for variant in PAGES:
-                loads += _visits(browser, localhost.url, traffic, variant, "localhost", REPS)
-            for variant in PAGES:  # cold only: the first visit is what a slow link costs
-                loads += _visits(browser, throttled.url, traffic, variant, "9 Mbit/s, gzip", 0)
-            loads += _visits(browser, raw.url, traffic, OURS, "9 Mbit/s, uncompressed", 0)
+            loads += _rounds(browser, localhost.url, traffic, list(PAGES), "localhost", REPS)
+            # cold only: the first visit is what a slow link costs
+            loads += _rounds(browser, throttled.url, traffic, list(PAGES), "9 Mbit/s, gzip", 0)
+            loads += _rounds(browser, raw.url, traffic, [OURS], "9 Mbit/s, uncompressed", 0)
             browser.close()
     finally:
         for server in (localhost, throttled, raw):
@@ -497,9 +505,10 @@ def run() -> str:
             "## Notebook boot: first content and time to interactive (issues 6, 17)",
             "",
             f"Notebook `{NOTEBOOK}` built by the pipeline with pre-computed outputs ({build_s:.0f} s build). "
-            f"Headless Chromium (and WebKitGTK where marked): one cold load in a fresh profile, then {REPS} warm "
-            f"loads in the same profile, {GAP_S:.0f} s apart, each in a new tab; warm figures are the median "
-            "[min–max] of those loads. 9 Mbit/s = the server sends every response, the service worker's "
+            f"Headless Chromium (and WebKitGTK where marked): one cold load per page in a fresh profile, then "
+            f"{REPS} warm loads in that profile, each in a new tab ({GAP_S:.0f} s apart; in Chromium the pages "
+            "take turns, one warm load each per round, so a shared machine's drifting load falls on all "
+            "alike); warm figures are the median [min–max] of those loads. 9 Mbit/s = the server sends every response, the service worker's "
             "included, through one shared 9 Mbit/s link, each a 150 ms round trip late, gzip-compressed as "
             "CloudFront compresses (bench/throttle.py); one row uncompressed. MB = bytes the server sent "
             "until interactive (in brackets: sent afterwards, the service worker's background download of "
