@@ -468,7 +468,11 @@ def run() -> str:
         loads = _measure(site)
         if WEBKIT and Path(WEBKIT_DRIVER).exists():
             loads += _webkit(site)
+    return section(loads, build_s)
 
+
+def section(loads: list[Load], build_s: float) -> str:
+    """The benchmark's Markdown section from its loads."""
     rows = []
     for variant, network, cache, group in _rows(loads):
         mb = _median([x.megabytes for x in group])
