@@ -21,7 +21,7 @@ from mplat.gallery.offline import (
     read_notebooks,
     write_offline,
 )
-from mplat.gallery.site_headers import SitePolicy, response_headers
+from mplat.gallery.site_headers import HEADERS_FILE, SitePolicy, response_headers
 
 from .support import Builds, read_manifest
 
@@ -165,7 +165,8 @@ def test_real_build_has_worker_manifest_and_offline_page(offline_builds: Builds)
     listed = set(manifest.by_path())
     on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     left_out = {p for p in on_disk - listed if not p.endswith(".map")}
-    assert left_out == {WORKER_FILE, MANIFEST_FILE, "sitemap.xml", "sitemap.xml.gz"}
+    # site-headers.json is for the servers (make preview, publish-site's check), never fetched by a page
+        assert left_out == {WORKER_FILE, MANIFEST_FILE, HEADERS_FILE, "sitemap.xml", "sitemap.xml.gz"}
     groups = {e.group for e in manifest.entries}
     assert groups == {"shell", "common", "notebook:good-demo", "notebook:other-demo"}
     # Every page, every wheel of the runtime and every marimo chunk (lazy ones included) are listed.

@@ -67,7 +67,11 @@ def content_security_policy(policy: SitePolicy) -> str:
         # No 'unsafe-eval': marimo's `Function("")` is a feature probe with a fallback (measured).
         # Same-origin scripts cover marimo's kernel worker and the module it imports (a WASM controller).
         "script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
-        "worker-src 'self'",
+        # blob: workers: in WebKit (Safari on iPad; measured in WebKitGTK 2.50) the notebook's kernel starts a
+        # blob: worker while it runs the notebook; with `worker-src 'self'` alone Python starts but the notebook's
+        # first run never completes. Chromium needs no such worker. A blob: URL can only be made by a script
+        # this policy already let run.
+        "worker-src 'self' blob:",
         # marimo and Material set styles inline (style attributes, <style> built at run time).
         "style-src 'self' 'unsafe-inline'",
         # data: fonts are inlined in marimo's page; data: images are a WebP feature probe and plot marks.

@@ -4,6 +4,12 @@
 // presses "Run interactive". Otherwise it does nothing and Python boots at once, in place.
 (function () {
   "use strict";
+  // WebKitGTK reports a cross-origin-isolated page yet defines no SharedArrayBuffer: marimo then throws while
+  // it starts the kernel (its interrupt buffer) and the notebook never runs. Without SharedArrayBuffer there
+  // are no interrupts anyway, so tell marimo the page is not isolated (its own fallback path).
+  if (self.crossOriginIsolated && typeof SharedArrayBuffer === "undefined") {
+    try { Object.defineProperty(window, "crossOriginIsolated", { value: false, configurable: true }); } catch (e) { /* keep marimo's view */ }
+  }
   var ACCEPTED_KEY = "mplat-run-interactive"; // once accepted, other notebooks of this visit run at once
   var SLOW = ["slow-2g", "2g", "3g"];
   var root = document.documentElement;
