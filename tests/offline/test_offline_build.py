@@ -166,7 +166,7 @@ def test_real_build_has_worker_manifest_and_offline_page(offline_builds: Builds)
     on_disk = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     left_out = {p for p in on_disk - listed if not p.endswith(".map")}
     # site-headers.json is for the servers (make preview, publish-site's check), never fetched by a page
-        assert left_out == {WORKER_FILE, MANIFEST_FILE, HEADERS_FILE, "sitemap.xml", "sitemap.xml.gz"}
+    assert left_out == {WORKER_FILE, MANIFEST_FILE, HEADERS_FILE, "sitemap.xml", "sitemap.xml.gz"}
     groups = {e.group for e in manifest.entries}
     assert groups == {"shell", "common", "notebook:good-demo", "notebook:other-demo"}
     # Every page, every wheel of the runtime and every marimo chunk (lazy ones included) are listed.
