@@ -26,6 +26,7 @@ from infra.engine import Action, Attribute, Context, Resource, canonical
 from infra.lookup import remember
 from infra.services import compute_alb, efs, network
 from infra.services.compute_settings import ComputeTier, compute_tier
+from infra.services.log_groups import log_group
 from infra.tags import MANAGED_BY, from_list, is_managed, standard_tags, to_list
 
 NAME = "compute"
@@ -152,35 +153,7 @@ def _repository(ctx: Context) -> Resource:
 
 
 def _log_group(ctx: Context, tier: ComputeTier) -> Resource:
-    logs = ctx.aws.client("logs")
-    name = log_group_name(ctx.env)
-    arn = f"arn:aws:logs:{ctx.aws.region}:{ctx.account_id}:log-group:{name}"
-
-    def find() -> dict[str, Any] | None:
-        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        return next((dict(g) for g in groups if g["logGroupName"] == name), None)
-
-    return Resource(
-        NAME,
-        f"log-group {name}",
-        exists=lambda: find() is not None,
-        create=lambda: logs.create_log_group(logGroupName=name, tags=standard_tags(ctx.config, NAME)),
-        attributes=[
-            Attribute(
-                "retention",
-                tier.compute.log_retention_days,
-                lambda: (find() or {}).get("retentionInDays"),
-                lambda v: logs.put_retention_policy(logGroupName=name, retentionInDays=v),
-            ),
-            Attribute(
-                "tags",
-                standard_tags(ctx.config, NAME),
-                lambda: logs.list_tags_for_resource(resourceArn=arn).get("tags", {}),
-                lambda v: logs.tag_resource(resourceArn=arn, tags=v),
-                matches=_subset,
-            ),
-        ],
-    )
+    return log_group(ctx, NAME, log_group_name(ctx.env), tier.compute.log_retention_days)
 
 
 def find_cluster(ctx: Context) -> dict[str, Any] | None:

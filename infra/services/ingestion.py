@@ -18,6 +18,7 @@ from typing import Any
 
 from infra import naming
 from infra.engine import Action, Attribute, Context, Resource
+from infra.services.log_groups import log_group
 from infra.tags import is_managed, standard_tags
 
 NAME = "ingestion"
@@ -97,39 +98,7 @@ def _queue(ctx: Context) -> Resource:
 
 
 def _log_group(ctx: Context, function: str) -> Resource:
-    logs = ctx.aws.client("logs")
-    name = naming.lambda_log_group(ctx.env, function)
-    arn = f"arn:aws:logs:{ctx.aws.region}:{ctx.account_id}:log-group:{name}"
-    tags = standard_tags(ctx.config, NAME)
-
-    def find() -> dict[str, Any] | None:
-        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        return next((dict(g) for g in groups if g["logGroupName"] == name), None)
-
-    return Resource(
-        NAME,
-        f"log-group {name}",
-        exists=lambda: find() is not None,
-        create_api="logs.create_log_group",
-        create=lambda: logs.create_log_group(logGroupName=name, tags=tags),
-        attributes=[
-            Attribute(
-                "retention",
-                LAMBDA_LOG_RETENTION_DAYS,
-                lambda: (find() or {}).get("retentionInDays"),
-                lambda v: logs.put_retention_policy(logGroupName=name, retentionInDays=v),
-                api="logs.put_retention_policy",
-            ),
-            Attribute(
-                "tags",
-                tags,
-                lambda: logs.list_tags_for_resource(resourceArn=arn).get("tags", {}),
-                lambda v: logs.tag_resource(resourceArn=arn, tags=v),
-                matches=lambda want, have: want.items() <= (have or {}).items(),
-                api="logs.tag_resource",
-            ),
-        ],
-    )
+    return log_group(ctx, NAME, naming.lambda_log_group(ctx.env, function), LAMBDA_LOG_RETENTION_DAYS)
 
 
 def _failure_destination(ctx: Context, function: str) -> Resource | None:
