@@ -32,8 +32,11 @@ _SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 
 @dataclass(frozen=True)
 class Call:
-    """One step of an action with the API call it makes, e.g. `s3.put_bucket_versioning` (or, for a step that
-    is more than one call, what it does)."""
+    """One step of an action with the boto3 calls it makes: `<client>.<operation>`, e.g.
+    `s3.put_bucket_versioning`; a step of several calls joins them with `+` and names the client once until
+    it changes: `iam.delete_role_policy+delete_role`, `iam.create_access_key+secretsmanager.put_secret_value`
+    (see `operations`). A step names the calls that write; the reads it makes to find an id or an ETag are
+    left out (a step that only reads, to refuse a change AWS cannot make, names that read)."""
 
     api: str
     run: Callable[[], object] = field(compare=False, repr=False)
@@ -53,6 +56,18 @@ def api_of(step: Callable[[], object], default: str = "step") -> str:
     if model is not None:
         return f"{model.service_name}.{name}"
     return default if name in ("<lambda>", "create", "write") else name
+
+
+def operations(api: str) -> tuple[tuple[str, str], ...]:
+    """`iam.create_access_key+secretsmanager.put_secret_value+restore_secret` → ((client, operation), ...);
+    an operation without a client is the previous one's."""
+    found: list[tuple[str, str]] = []
+    for part in api.split("+"):
+        client, dot, operation = part.rpartition(".")
+        if not dot and not found:
+            raise ValueError(f"{api!r}: the first call must name its client (`<client>.<operation>`)")
+        found.append((client if dot else found[-1][0], operation))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

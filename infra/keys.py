@@ -85,6 +85,13 @@ def _store(ctx: Context, device: str, value: dict[str, str]) -> None:
     sm.put_secret_value(SecretId=secret_id, SecretString=text)
 
 
+# What `issue` may call, for the plan: inactive keys removed, a key created, then stored (a new secret, or
+# an existing one restored if deleted and given the new value).
+ISSUE_API = (
+    "iam.delete_access_key+create_access_key+secretsmanager.create_secret+restore_secret+put_secret_value"
+)
+
+
 def issue(ctx: Context, device: str) -> str:
     """Create a key and store it. IAM allows two keys per user, so inactive ones are removed first."""
     iam = ctx.aws.client("iam")

@@ -18,11 +18,12 @@ apply always sends them, and plan compares them only when the API reports them (
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from infra import naming
 from infra.config import ConfigError
-from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.engine import Action, Attribute, Call, Context, Resource, canonical
 from infra.lookup import remember
 from infra.services import compute_alb, efs, network
 from infra.services.compute_settings import ComputeTier, compute_tier
@@ -119,6 +120,7 @@ def _repository(ctx: Context) -> Resource:
             encryptionConfiguration={"encryptionType": "AES256"},
             tags=to_list(standard_tags(ctx.config, NAME)),
         ),
+        create_api="ecr.create_repository",
         attributes=[
             # A tag names one image for good: the env's pinned commit cannot be re-pushed with other content.
             Attribute(
@@ -126,6 +128,7 @@ def _repository(ctx: Context) -> Resource:
                 "IMMUTABLE",
                 lambda: (find() or {}).get("imageTagMutability"),
                 lambda v: ecr.put_image_tag_mutability(repositoryName=name, imageTagMutability=v),
+                api="ecr.put_image_tag_mutability",
             ),
             Attribute(
                 "scan-on-push",
@@ -134,12 +137,14 @@ def _repository(ctx: Context) -> Resource:
                 lambda v: ecr.put_image_scanning_configuration(
                     repositoryName=name, imageScanningConfiguration={"scanOnPush": v}
                 ),
+                api="ecr.put_image_scanning_configuration",
             ),
             Attribute(
                 "lifecycle",
                 lifecycle,
                 read_lifecycle,
                 lambda v: ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(v)),
+                api="ecr.put_lifecycle_policy",
             ),
             Attribute(
                 "tags",
@@ -147,6 +152,7 @@ def _repository(ctx: Context) -> Resource:
                 lambda: from_list(ecr.list_tags_for_resource(resourceArn=arn())["tags"]),
                 lambda v: ecr.tag_resource(resourceArn=arn(), tags=to_list(v)),
                 matches=_subset,
+                api="ecr.tag_resource",
             ),
         ],
     )
@@ -173,6 +179,7 @@ def _cluster(ctx: Context) -> Resource:
         f"ecs-cluster {name}",
         exists=lambda: find_cluster(ctx) is not None,
         create=lambda: ecs.create_cluster(clusterName=name, settings=settings, tags=ecs_tags(ctx)),
+        create_api="ecs.create_cluster",
         attributes=[
             Attribute(
                 "tags",
@@ -180,6 +187,7 @@ def _cluster(ctx: Context) -> Resource:
                 lambda: {t["key"]: t["value"] for t in (find_cluster(ctx) or {}).get("tags", [])},
                 lambda _: ecs.tag_resource(resourceArn=find_cluster(ctx)["clusterArn"], tags=ecs_tags(ctx)),  # type: ignore[index]
                 matches=_subset,
+                api="ecs.tag_resource",
             )
         ],
     )
@@ -366,6 +374,7 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
             )
 
     plan_desired = desired(at_apply=False)
+    register_api = "ecs.register_task_definition+update_service"  # the service rolls onto the new revision
 
     def split(shape: dict[str, Any] | None) -> tuple[str | None, dict[str, Any] | None]:
         """(image, everything else): an image change is reported on its own."""
@@ -383,9 +392,10 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
         f"ecs-task-definition {family(ctx.env)}",
         exists=lambda: latest_task_definition(ctx) is not None,
         create=register,
+        create_api=register_api,
         attributes=[
-            Attribute("image", split(plan_desired)[0], lambda: read(0), register),
-            Attribute("definition", split(plan_desired)[1], lambda: read(1), register),
+            Attribute("image", split(plan_desired)[0], lambda: read(0), register, api=register_api),
+            Attribute("definition", split(plan_desired)[1], lambda: read(1), register, api=register_api),
             Attribute(
                 "tags",
                 standard_tags(ctx.config, NAME),
@@ -394,6 +404,7 @@ def _task_definition(ctx: Context, tier: ComputeTier) -> Resource:
                     resourceArn=(latest_task_definition(ctx) or {})["taskDefinitionArn"], tags=ecs_tags(ctx)
                 ),
                 matches=_subset,
+                api="ecs.tag_resource",
             ),
         ],
     )
@@ -482,18 +493,21 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
                 else "older"
             ),
             lambda _: update(taskDefinition=latest_task_definition(ctx)["taskDefinitionArn"]),  # type: ignore[index]
+            api="ecs.update_service",
         ),
         Attribute(
             "network",
             service_network(ctx, tier),
             lambda: _sorted_network(read("networkConfiguration")),
             lambda _: update(networkConfiguration=service_network(ctx, tier)),
+            api="ecs.update_service",
         ),
         Attribute(
             "load-balancer",
             load_balancers(),
             lambda: read("loadBalancers"),
             lambda _: update(loadBalancers=load_balancers()),
+            api="ecs.update_service",
         ),
         Attribute(
             "deployment",
@@ -501,6 +515,7 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
             read_deployment,
             lambda v: update(**v),
             matches=lambda want, have: have is None or canonical(want) == canonical(have),
+            api="ecs.update_service",
         ),
         Attribute(
             "tags",
@@ -508,6 +523,7 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
             lambda: {t["key"]: t["value"] for t in read("tags") or []},
             lambda _: ecs.tag_resource(resourceArn=find_service(ctx)["serviceArn"], tags=ecs_tags(ctx)),  # type: ignore[index]
             matches=_subset,
+            api="ecs.tag_resource",
         ),
     ]
     if tier.compute.office_hours is None:  # otherwise the schedule service owns the desired count
@@ -518,6 +534,7 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
                 tier.compute.desired_count,
                 lambda: read("desiredCount"),
                 lambda v: update(desiredCount=v),
+                api="ecs.update_service",
             ),
         )
     return Resource(
@@ -526,6 +543,7 @@ def _service(ctx: Context, tier: ComputeTier) -> Resource:
         exists=lambda: find_service(ctx) is not None,
         create=create,
         attributes=attributes,
+        create_api="ecs.create_service",
     )
 
 
@@ -603,7 +621,8 @@ def destroy_actions(ctx: Context, *, force_data_loss: bool) -> list[Action]:
             ecs.delete_service(cluster=cluster_name(env), service=service_name(env), force=True)
             ecs.get_waiter("services_inactive").wait(cluster=cluster_name(env), services=[service_name(env)])
 
-        actions.append(Action(NAME, "delete", f"ecs-service {service_name(env)}", (), (delete_service,)))
+        step = Call("ecs.update_service+delete_service", delete_service)
+        actions.append(Action(NAME, "delete", f"ecs-service {service_name(env)}", (), (step,)))
     actions += compute_alb.destroy_actions(ctx)
     definition = latest_task_definition(ctx)
     if definition and is_managed({t["key"]: t["value"] for t in definition.get("tags", [])}, env):
@@ -616,7 +635,8 @@ def destroy_actions(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 for arn in page["taskDefinitionArns"]:
                     ecs.deregister_task_definition(taskDefinition=arn)
 
-        actions.append(Action(NAME, "delete", f"ecs-task-definition {family(env)}", (), (deregister_all,)))
+        step = Call("ecs.deregister_task_definition", deregister_all)
+        actions.append(Action(NAME, "delete", f"ecs-task-definition {family(env)}", (), (step,)))
     cluster = find_cluster(ctx)
     if cluster and is_managed({t["key"]: t["value"] for t in cluster.get("tags", [])}, env):
         actions.append(
@@ -625,7 +645,7 @@ def destroy_actions(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 "delete",
                 f"ecs-cluster {cluster_name(env)}",
                 (),
-                (lambda: ecs.delete_cluster(cluster=cluster_name(env)),),
+                (partial(ecs.delete_cluster, cluster=cluster_name(env)),),
             )
         )
     log_arn = f"arn:aws:logs:{ctx.aws.region}:{ctx.account_id}:log-group:{log_group_name(env)}"
@@ -639,7 +659,7 @@ def destroy_actions(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 "delete",
                 f"log-group {log_group_name(env)}",
                 (),
-                (lambda: logs.delete_log_group(logGroupName=log_group_name(env)),),
+                (partial(logs.delete_log_group, logGroupName=log_group_name(env)),),
             )
         )
     try:
@@ -664,7 +684,7 @@ def destroy_actions(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                     "delete",
                     resource,
                     (),
-                    (lambda: ecr.delete_repository(repositoryName=repository_name(env), force=True),),
+                    (partial(ecr.delete_repository, repositoryName=repository_name(env), force=True),),
                 )
             )
     return actions

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from infra import naming
-from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.engine import Action, Attribute, Call, Context, Resource, canonical
 from infra.lookup import remember
 from infra.services import dns, network
 from infra.services.compute_settings import ComputeTier, compute_tier
@@ -96,6 +96,7 @@ def _tag_attribute(ctx: Context, arn: Callable[[], str]) -> Attribute:
         lambda: _elb_tags(ctx, arn()),
         lambda v: elb.add_tags(ResourceArns=[arn()], Tags=to_list(v)),
         matches=lambda want, have: want.items() <= (have or {}).items(),
+        api="elbv2.add_tags",
     )
 
 
@@ -265,6 +266,7 @@ def target_group_resource(ctx: Context) -> Resource:
         f"target-group {name}",
         exists=lambda: target_group_arn(ctx) is not None,
         create=create,
+        create_api="elbv2.create_target_group",
         attributes=[
             Attribute(
                 "health-check",
@@ -273,6 +275,7 @@ def target_group_resource(ctx: Context) -> Resource:
                 lambda v: elb.modify_target_group(
                     TargetGroupArn=arn(), **{k: x for k, x in v.items() if k != "HealthCheckProtocol"}
                 ),
+                api="elbv2.modify_target_group",
             ),
             Attribute(
                 "attributes",
@@ -281,6 +284,7 @@ def target_group_resource(ctx: Context) -> Resource:
                 lambda v: elb.modify_target_group_attributes(
                     TargetGroupArn=arn(), Attributes=[{"Key": k, "Value": x} for k, x in sorted(v.items())]
                 ),
+                api="elbv2.modify_target_group_attributes",
             ),
             _tag_attribute(ctx, arn),
         ],
@@ -330,6 +334,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
         f"load-balancer {name}",
         exists=lambda: load_balancer_arn(ctx) is not None,
         create=create,
+        create_api="elbv2.create_load_balancer",
         attributes=[
             Attribute(
                 "subnets",
@@ -338,6 +343,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
                     z["SubnetId"] for z in (find_load_balancer(ctx) or {}).get("AvailabilityZones", [])
                 ),
                 lambda _: elb.set_subnets(LoadBalancerArn=arn(), Subnets=network.subnet_ids(ctx, "public")),
+                api="elbv2.set_subnets",
             ),
             Attribute(
                 "security-groups",
@@ -346,6 +352,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
                 lambda _: elb.set_security_groups(
                     LoadBalancerArn=arn(), SecurityGroups=[network.require_security_group_id(ctx, "alb")]
                 ),
+                api="elbv2.set_security_groups",
             ),
             Attribute(
                 "attributes",
@@ -354,6 +361,7 @@ def load_balancer_resource(ctx: Context) -> Resource:
                 lambda v: elb.modify_load_balancer_attributes(
                     LoadBalancerArn=arn(), Attributes=[{"Key": k, "Value": x} for k, x in sorted(v.items())]
                 ),
+                api="elbv2.modify_load_balancer_attributes",
             ),
             _tag_attribute(ctx, arn),
         ],
@@ -405,12 +413,14 @@ def http_listener_resource(ctx: Context) -> Resource:
         f"listener {alb_name(ctx.env)}:80",
         exists=lambda: find_listener(ctx, 80) is not None,
         create=create,
+        create_api="elbv2.create_listener",
         attributes=[
             Attribute(
                 "redirect",
                 redirect,
                 read_actions,
                 lambda v: elb.modify_listener(ListenerArn=arn(), Protocol="HTTP", Port=80, DefaultActions=v),
+                api="elbv2.modify_listener",
             ),
             _tag_attribute(ctx, arn),
         ],
@@ -484,8 +494,15 @@ def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
         f"listener {alb_name(ctx.env)}:443",
         exists=lambda: find_listener(ctx, 443) is not None,
         create=create,
+        create_api="elbv2.create_listener",
         attributes=[
-            Attribute("authenticate-oidc-then-forward", desired_actions(), read_actions, write_actions),
+            Attribute(
+                "authenticate-oidc-then-forward",
+                desired_actions(),
+                read_actions,
+                write_actions,
+                api="elbv2.modify_listener",
+            ),
             Attribute(
                 "certificate",
                 desired_certificate(),
@@ -493,12 +510,14 @@ def https_listener_resource(ctx: Context, tier: ComputeTier) -> Resource:
                 lambda _: elb.modify_listener(
                     ListenerArn=arn(), Certificates=[{"CertificateArn": dns.certificate_arn(ctx)}]
                 ),
+                api="elbv2.modify_listener",
             ),
             Attribute(
                 "ssl-policy",
                 SSL_POLICY,
                 lambda: (find_listener(ctx, 443) or {}).get("SslPolicy"),
                 lambda v: elb.modify_listener(ListenerArn=arn(), SslPolicy=v),
+                api="elbv2.modify_listener",
             ),
             _tag_attribute(ctx, arn),
         ],
@@ -519,7 +538,8 @@ def rotate_oidc_secret_action(ctx: Context, tier: ComputeTier) -> Action:
             ListenerArn=listener, DefaultActions=with_secret(actions, client["client_secret"])
         )
 
-    return Action(SERVICE, "update", f"listener {alb_name(ctx.env)}:443", ("client-secret",), (push,))
+    step = Call("elbv2.modify_listener", push)
+    return Action(SERVICE, "update", f"listener {alb_name(ctx.env)}:443", ("client-secret",), (step,))
 
 
 def alias_resource(ctx: Context) -> Resource:
@@ -547,12 +567,14 @@ def alias_resource(ctx: Context) -> Resource:
         f"dns-record {domain} A",
         exists=lambda: dns.read_alias(ctx) is not None,
         create=lambda: write(want),
+        create_api=dns.ALIAS_API,
         attributes=[
             Attribute(
                 "alias",
                 normalized(want) if isinstance(want, dict) else want,
                 lambda: dns.read_alias(ctx),
                 write,
+                api=dns.ALIAS_API,
             )
         ],
     )
@@ -577,7 +599,12 @@ def destroy_actions(ctx: Context) -> list[Action]:
                     "delete",
                     f"dns-record {dns.settings(ctx).domain} A",
                     (),
-                    (lambda: dns.write_alias(ctx, _route53_record(ctx, record), "DELETE"),),
+                    (
+                        Call(
+                            dns.ALIAS_API,
+                            lambda: dns.write_alias(ctx, _route53_record(ctx, record), "DELETE"),
+                        ),
+                    ),
                 )
             )
     if managed_lb:
@@ -599,7 +626,8 @@ def destroy_actions(ctx: Context) -> list[Action]:
             elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
             elb.get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[lb["LoadBalancerArn"]])
 
-        actions.append(Action(SERVICE, "delete", f"load-balancer {alb_name(ctx.env)}", (), (delete_lb,)))
+        step = Call("elbv2.delete_load_balancer", delete_lb)
+        actions.append(Action(SERVICE, "delete", f"load-balancer {alb_name(ctx.env)}", (), (step,)))
     if tg and _elb_tags(ctx, tg["TargetGroupArn"]).get("ManagedBy") == "mplat-infra":
         actions.append(
             Action(
@@ -607,7 +635,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 "delete",
                 f"target-group {target_group_name(ctx.env)}",
                 (),
-                (lambda: elb.delete_target_group(TargetGroupArn=tg["TargetGroupArn"]),),
+                (partial(elb.delete_target_group, TargetGroupArn=tg["TargetGroupArn"]),),
             )
         )
     return actions

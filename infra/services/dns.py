@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from infra.config import ConfigError
-from infra.engine import Action, Attribute, Context, Resource
+from infra.engine import Action, Attribute, Call, Context, Resource
 from infra.lookup import remember
 from infra.services.compute_settings import DnsSettings, compute_tier
 from infra.tags import from_list, is_managed, standard_tags, to_list
@@ -159,8 +159,15 @@ def _certificate(ctx: Context, dns: DnsSettings) -> Resource:
         f"acm-certificate {dns.domain}",
         exists=lambda: find_certificate(ctx, dns.domain) is not None,
         create=create,
+        create_api="acm.request_certificate",
         attributes=[
-            Attribute("validation-record", "present", read_validation, write_validation),
+            Attribute(
+                "validation-record",
+                "present",
+                read_validation,
+                write_validation,
+                api="route53.change_resource_record_sets",
+            ),
             Attribute(
                 "tags",
                 tags,
@@ -169,6 +176,7 @@ def _certificate(ctx: Context, dns: DnsSettings) -> Resource:
                 ),
                 lambda v: acm.add_tags_to_certificate(CertificateArn=certificate_arn(ctx), Tags=to_list(v)),
                 matches=lambda want, have: want.items() <= (have or {}).items(),
+                api="acm.add_tags_to_certificate",
             ),
         ],
     )
@@ -211,6 +219,9 @@ def read_alias(ctx: Context) -> dict[str, Any] | None:
                 },
             }
     return None
+
+
+ALIAS_API = "route53.change_resource_record_sets"  # what `write_alias` calls
 
 
 def write_alias(ctx: Context, record: dict[str, Any] | None, action: str = "UPSERT") -> None:
@@ -261,7 +272,8 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 )
         acm.delete_certificate(CertificateArn=cert["CertificateArn"])
 
-    return [Action(NAME, "delete", f"acm-certificate {tier.dns.domain}", (), (delete,))]
+    step = Call("route53.change_resource_record_sets+acm.delete_certificate", delete)
+    return [Action(NAME, "delete", f"acm-certificate {tier.dns.domain}", (), (step,))]
 
 
 def plan(ctx: Context) -> list[Action]:

@@ -10,10 +10,11 @@ size passes 2 GB (docs/cost.md).
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
 from infra import naming
-from infra.engine import Action, Attribute, Context, Resource, canonical
+from infra.engine import Action, Attribute, Call, Context, Resource, canonical
 from infra.lookup import forget, remember
 from infra.policy import document, dumps, loads
 from infra.services import network
@@ -154,6 +155,7 @@ def _file_system(ctx: Context) -> Resource:
         f"efs-file-system {name}",
         exists=lambda: cached_file_system_id(ctx) is not None,
         create=create,
+        create_api="efs.create_file_system",
         attributes=[
             Attribute(
                 "encrypted",
@@ -162,14 +164,23 @@ def _file_system(ctx: Context) -> Resource:
                 lambda _: (
                     None if (find_file_system(ctx) or {}).get("Encrypted") else _refuse_unencrypted(name)
                 ),
+                api="efs.describe_file_systems",  # reads, and refuses: encryption cannot be turned on later
             ),
-            Attribute("policy", desired_policy, read_policy, write_policy, matches=policy_matches),
+            Attribute(
+                "policy",
+                desired_policy,
+                read_policy,
+                write_policy,
+                matches=policy_matches,
+                api="efs.put_file_system_policy",
+            ),
             Attribute(
                 "tags",
                 tags,
                 read_tags,
                 lambda v: efs.tag_resource(ResourceId=file_system_id(ctx), Tags=to_list(v)),
                 matches=lambda want, have: have is not None and want.items() <= have.items(),
+                api="efs.tag_resource",
             ),
         ],
     )
@@ -222,7 +233,8 @@ def _mount_targets(ctx: Context) -> Resource:
         f"efs-mount-targets {name.split()[0]}",
         exists=lambda: bool(read()),
         create=lambda: write(want),
-        attributes=[Attribute("subnets", want, read, write)],
+        create_api="efs.create_mount_target",
+        attributes=[Attribute("subnets", want, read, write, api="efs.create_mount_target")],
     )
 
 
@@ -263,14 +275,18 @@ def _access_point(ctx: Context) -> Resource:
         f"efs-access-point {name}",
         exists=lambda: find_access_point(ctx) is not None,
         create=create,
+        create_api="efs.create_access_point",
         attributes=[
-            Attribute("settings", desired, read_settings, replace),
+            Attribute(
+                "settings", desired, read_settings, replace, api="efs.delete_access_point+create_access_point"
+            ),
             Attribute(
                 "tags",
                 tags,
                 lambda: from_list((find_access_point(ctx) or {}).get("Tags", [])),
                 lambda v: efs.tag_resource(ResourceId=access_point_id(ctx), Tags=to_list(v)),
                 matches=lambda want, have: want.items() <= have.items(),
+                api="efs.tag_resource",
             ),
         ],
     )
@@ -291,7 +307,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 "delete",
                 f"efs-access-point {access_point_name(ctx.env)}",
                 (),
-                (lambda: efs.delete_access_point(AccessPointId=point["AccessPointId"]),),
+                (partial(efs.delete_access_point, AccessPointId=point["AccessPointId"]),),
             )
         )
     targets = efs.describe_mount_targets(FileSystemId=fs_id)["MountTargets"]
@@ -306,7 +322,13 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 time.sleep(2)
 
         actions.append(
-            Action(NAME, "delete", f"efs-mount-targets {file_system_name(ctx.env)}", (), (delete_targets,))
+            Action(
+                NAME,
+                "delete",
+                f"efs-mount-targets {file_system_name(ctx.env)}",
+                (),
+                (Call("efs.delete_mount_target", delete_targets),),
+            )
         )
     actions.append(
         Action(
@@ -314,7 +336,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
             "delete",
             f"efs-file-system {file_system_name(ctx.env)}",
             (),
-            (lambda: efs.delete_file_system(FileSystemId=fs_id),),
+            (partial(efs.delete_file_system, FileSystemId=fs_id),),
         )
     )
     return actions

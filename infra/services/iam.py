@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from infra import keys, naming
 from infra.aws import missing
-from infra.engine import Action, Attribute, Context, Kind, Resource
+from infra.engine import Action, Attribute, Call, Context, Kind, Resource
 from infra.policy import allow, deny_overwrite, document, dumps, loads, trust
 from infra.services import ingestion
 from infra.tags import from_list, is_managed, standard_tags, to_list
@@ -161,6 +161,15 @@ class _PrincipalApi:
         noun = "Role" if self.kind == "role" else "User"
         return getattr(self.iam, verb.format(noun=self.kind))(**{f"{noun}Name": kwargs.pop("name"), **kwargs})
 
+    def api(self, *verbs: str) -> str:
+        """The calls a write makes, for the plan: `api("untag_{noun}", "tag_{noun}")` → `iam.untag_role+tag_role`."""
+        return "iam." + "+".join(verb.format(noun=self.kind) for verb in verbs)
+
+    @property
+    def delete_api(self) -> str:
+        keys = ("delete_access_key",) if self.kind == "user" else ()
+        return self.api("detach_{noun}_policy", "delete_{noun}_policy", *keys, "delete_{noun}")
+
     def exists(self, name: str) -> bool:
         try:
             self._call("get_{noun}", name=name)
@@ -217,10 +226,21 @@ def _principal(ctx: Context, api: _PrincipalApi, name: str, policy: dict[str, An
             {POLICY_NAME: policy},
             lambda: api.inline_policies(name),
             lambda v: api.write_inline_policies(name, v),
+            api=api.api("delete_{noun}_policy", "put_{noun}_policy"),
         ),
-        Attribute("attached-policies", [], lambda: api.attached(name), lambda _: api.detach_all(name)),
         Attribute(
-            "tags", standard_tags(ctx.config, NAME), lambda: api.tags(name), lambda v: api.write_tags(name, v)
+            "attached-policies",
+            [],
+            lambda: api.attached(name),
+            lambda _: api.detach_all(name),
+            api=api.api("detach_{noun}_policy"),
+        ),
+        Attribute(
+            "tags",
+            standard_tags(ctx.config, NAME),
+            lambda: api.tags(name),
+            lambda v: api.write_tags(name, v),
+            api=api.api("untag_{noun}", "tag_{noun}"),
         ),
     ]
 
@@ -245,10 +265,11 @@ def _role(ctx: Context, spec: RoleSpec) -> Resource:
             trust_doc,
             lambda: loads(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]),
             lambda v: iam.update_assume_role_policy(RoleName=name, PolicyDocument=dumps(v)),
+            api="iam.update_assume_role_policy",
         ),
         *_principal(ctx, api, name, spec.policy),
     ]
-    return Resource(NAME, f"iam-role {name}", lambda: api.exists(name), create, attributes)
+    return Resource(NAME, f"iam-role {name}", lambda: api.exists(name), create, attributes, "iam.create_role")
 
 
 def user_path(env: str) -> str:
@@ -269,6 +290,7 @@ def _device_user(ctx: Context, device: str) -> Resource:
         lambda: api.exists(name),
         create,
         _principal(ctx, api, name, device_policy(ctx, device)),
+        "iam.create_user",
     )
 
 
@@ -287,7 +309,7 @@ def _device_key(ctx: Context, device: str, user_exists: bool) -> list[Action]:
             kind,
             resource,
             ("access-key",) if kind == "update" else (),
-            (lambda: keys.issue(ctx, device),),
+            (Call(keys.ISSUE_API, lambda: keys.issue(ctx, device)),),
         )
     ]
 
@@ -317,12 +339,16 @@ def _delete_user_action(ctx: Context, user: str) -> Action:
             if not missing(exc, "ResourceNotFoundException"):
                 raise
 
+    users = _PrincipalApi("user", iam)
     return Action(
         NAME,
         "delete",
         f"iam-user {user} (+ secret {secret_id})",
         (),
-        (lambda: _PrincipalApi("user", iam).delete(user), delete_secret),
+        (
+            Call(users.delete_api, lambda: users.delete(user)),
+            Call("secretsmanager.delete_secret", delete_secret),
+        ),
     )
 
 
@@ -357,7 +383,8 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
     for spec in role_specs(ctx):
         name = naming.role_name(ctx.env, spec.role)
         if roles.exists(name) and is_managed(roles.tags(name), ctx.env):
-            actions.append(Action(NAME, "delete", f"iam-role {name}", (), (partial(roles.delete, name),)))
+            step = Call(roles.delete_api, partial(roles.delete, name))
+            actions.append(Action(NAME, "delete", f"iam-role {name}", (), (step,)))
     return actions
 
 

@@ -261,6 +261,7 @@ def _topic(ctx: Context, tier: ComputeTier) -> Resource:
         create=lambda: sns.create_topic(
             Name=topic_name(ctx.env), Tags=to_list(standard_tags(ctx.config, NAME))
         ),
+        create_api="sns.create_topic",
         attributes=[
             Attribute(
                 "policy",
@@ -269,14 +270,22 @@ def _topic(ctx: Context, tier: ComputeTier) -> Resource:
                 lambda v: sns.set_topic_attributes(
                     TopicArn=arn, AttributeName="Policy", AttributeValue=dumps(v)
                 ),
+                api="sns.set_topic_attributes",
             ),
-            Attribute("email-subscriptions", sorted(tier.monitoring.alarm_emails), read_emails, write_emails),
+            Attribute(
+                "email-subscriptions",
+                sorted(tier.monitoring.alarm_emails),
+                read_emails,
+                write_emails,
+                api="sns.subscribe+unsubscribe",
+            ),
             Attribute(
                 "tags",
                 standard_tags(ctx.config, NAME),
                 lambda: from_list(sns.list_tags_for_resource(ResourceArn=arn)["Tags"]),
                 lambda v: sns.tag_resource(ResourceArn=arn, Tags=to_list(v)),
                 matches=lambda want, have: want.items() <= (have or {}).items(),
+                api="sns.tag_resource",
             ),
         ],
     )
@@ -311,6 +320,7 @@ def _alarm_resource(ctx: Context, desired: dict[str, Any], fresh: Callable[[], d
         f"alarm {name}",
         exists=lambda: find_alarm(ctx, name) is not None,
         create=put,
+        create_api="cloudwatch.put_metric_alarm",
         attributes=[
             Attribute(
                 "settings",
@@ -318,6 +328,7 @@ def _alarm_resource(ctx: Context, desired: dict[str, Any], fresh: Callable[[], d
                 lambda: project(find_alarm(ctx, name) or {}),
                 put,
                 matches=lambda want, have: canonical(want) == canonical(have),
+                api="cloudwatch.put_metric_alarm",
             ),
             Attribute(
                 "tags",
@@ -325,6 +336,7 @@ def _alarm_resource(ctx: Context, desired: dict[str, Any], fresh: Callable[[], d
                 lambda: from_list(cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]),
                 lambda v: cloudwatch.tag_resource(ResourceARN=arn, Tags=to_list(v)),
                 matches=lambda want, have: want.items() <= (have or {}).items(),
+                api="cloudwatch.tag_resource",
             ),
         ],
     )
@@ -400,9 +412,16 @@ def _budget(ctx: Context, tier: ComputeTier) -> Resource:
         f"budget {name}",
         exists=lambda: find() is not None,
         create=lambda: budgets.create_budget(AccountId=account, Budget=desired),
+        create_api="budgets.create_budget",
         attributes=[
-            Attribute("limit", desired, read_limit, write_limit),
-            Attribute("notifications", desired_notifications(tier), read_notifications, write_notifications),
+            Attribute("limit", desired, read_limit, write_limit, api="budgets.update_budget"),
+            Attribute(
+                "notifications",
+                desired_notifications(tier),
+                read_notifications,
+                write_notifications,
+                api="budgets.delete_notification+create_notification",
+            ),
         ],
     )
 
@@ -485,7 +504,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 "delete",
                 f"budget {budget_name(ctx.env)}",
                 (),
-                (lambda: budgets.delete_budget(AccountId=ctx.account_id, BudgetName=budget_name(ctx.env)),),
+                (partial(budgets.delete_budget, AccountId=ctx.account_id, BudgetName=budget_name(ctx.env)),),
             )
         )
     except budgets.exceptions.NotFoundException:
@@ -502,7 +521,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 "delete",
                 f"sns-topic {topic_name(ctx.env)}",
                 (),
-                (lambda: sns.delete_topic(TopicArn=arn),),
+                (partial(sns.delete_topic, TopicArn=arn),),
             )
         )
     return actions

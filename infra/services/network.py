@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, TypeGuard
 
 from infra import naming
-from infra.engine import Action, Attribute, Context, Resource
+from infra.engine import Action, Attribute, Call, Context, Resource
 from infra.lookup import remember
 from infra.services.compute_settings import NetworkSettings, compute_tier
 from infra.tags import from_list, is_managed, standard_tags
@@ -182,6 +182,7 @@ def ec2_tag_attribute(
         read,
         write,
         matches=lambda want, have: have is not None and want.items() <= have.items(),
+        api="ec2.create_tags",
     )
 
 
@@ -216,6 +217,7 @@ def _vpc(ctx: Context, settings: NetworkSettings) -> Resource:
             True,
             lambda: ec2.describe_vpc_attribute(VpcId=require_vpc_id(ctx), Attribute=attribute)[key]["Value"],
             lambda v: ec2.modify_vpc_attribute(VpcId=require_vpc_id(ctx), **{key: {"Value": v}}),
+            api="ec2.modify_vpc_attribute",
         )
 
     return Resource(
@@ -223,8 +225,10 @@ def _vpc(ctx: Context, settings: NetworkSettings) -> Resource:
         f"vpc {name}",
         exists=lambda: vpc_id(ctx) is not None,
         create=create,
+        create_api="ec2.create_vpc",
         attributes=[
-            Attribute("cidr", settings.vpc_cidr, read_cidr, refuse_cidr_change),
+            # A CIDR cannot change: the write reads it again and refuses a difference.
+            Attribute("cidr", settings.vpc_cidr, read_cidr, refuse_cidr_change, api="ec2.describe_vpcs"),
             # EFS mounts by DNS name and interface endpoints need private DNS: both need these on.
             dns_attribute("enableDnsSupport"),
             dns_attribute("enableDnsHostnames"),
@@ -272,8 +276,9 @@ def _subnet(ctx: Context, name: str, cidr: str, zone_index: int) -> Resource:
         f"subnet {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_subnet",
         attributes=[
-            Attribute("cidr", cidr, read_cidr, refuse),
+            Attribute("cidr", cidr, read_cidr, refuse, api="ec2.describe_subnets"),  # refuses a change
             ec2_tag_attribute(ctx, name, find, "SubnetId"),
         ],
     )
@@ -303,8 +308,9 @@ def _internet_gateway(ctx: Context) -> Resource:
         f"internet-gateway {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_internet_gateway",
         attributes=[
-            Attribute("attachment", True, read_attachment, attach),
+            Attribute("attachment", True, read_attachment, attach, api="ec2.attach_internet_gateway"),
             ec2_tag_attribute(ctx, name, find, "InternetGatewayId"),
         ],
     )
@@ -382,9 +388,22 @@ def _route_table(ctx: Context, settings: NetworkSettings, tier: str) -> Resource
         f"route-table {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_route_table",
         attributes=[
-            Attribute("default-route", desired_default, read_default, write_default),
-            Attribute("associations", desired_associations(), read_associations, write_associations),
+            Attribute(
+                "default-route",
+                desired_default,
+                read_default,
+                write_default,
+                api="ec2.delete_route+create_route",
+            ),
+            Attribute(
+                "associations",
+                desired_associations(),
+                read_associations,
+                write_associations,
+                api="ec2.disassociate_route_table+associate_route_table",
+            ),
             ec2_tag_attribute(ctx, name, find, "RouteTableId"),
         ],
     )
@@ -455,6 +474,7 @@ def _security_group(
         f"security-group {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_security_group",
         attributes=[
             Attribute(
                 "ingress",
@@ -462,6 +482,7 @@ def _security_group(
                 lambda: _rules_of(ctx, find() or {}),
                 write_rules,
                 matches=lambda want, have: sorted(want, key=str) == sorted(have or [], key=str),
+                api="ec2.revoke_security_group_ingress+authorize_security_group_ingress",
             ),
             ec2_tag_attribute(ctx, name, find, "GroupId"),
         ],
@@ -507,12 +528,14 @@ def _s3_endpoint(ctx: Context) -> Resource:
         f"vpc-endpoint {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_vpc_endpoint",
         attributes=[
             Attribute(
                 "route-tables",
                 "both",
                 lambda: "both" if len((find() or {}).get("RouteTableIds", [])) == 2 else "partial",
                 write_tables,
+                api="ec2.modify_vpc_endpoint",
             ),
             ec2_tag_attribute(ctx, name, find, "VpcEndpointId"),
         ],
@@ -542,6 +565,7 @@ def _interface_endpoint(ctx: Context, service: str) -> Resource:
         f"vpc-endpoint {name}",
         exists=lambda: find() is not None,
         create=create,
+        create_api="ec2.create_vpc_endpoint",
         attributes=[ec2_tag_attribute(ctx, name, find, "VpcEndpointId")],
     )
 
@@ -572,6 +596,7 @@ def _nat(ctx: Context) -> list[Resource]:
             create=lambda: ec2.allocate_address(
                 Domain="vpc", TagSpecifications=tag_spec(ctx, "elastic-ip", eip_name)
             ),
+            create_api="ec2.allocate_address",
             attributes=[ec2_tag_attribute(ctx, eip_name, find_eip, "AllocationId")],
         ),
         Resource(
@@ -579,6 +604,7 @@ def _nat(ctx: Context) -> list[Resource]:
             f"nat-gateway {nat_name}",
             exists=lambda: find_nat() is not None,
             create=create_nat,
+            create_api="ec2.create_nat_gateway",
             attributes=[ec2_tag_attribute(ctx, nat_name, find_nat, "NatGatewayId")],
         ),
     ]
@@ -660,7 +686,10 @@ def destroy_actions(ctx: Context) -> list[Action]:
                             ec2.revoke_security_group_ingress(GroupId=other["GroupId"], IpPermissions=refs)
                 ec2.delete_security_group(GroupId=group["GroupId"])
 
-            add(f"security-group {sg_name(env, role)}", delete_group)
+            add(
+                f"security-group {sg_name(env, role)}",
+                Call("ec2.revoke_security_group_ingress+delete_security_group", delete_group),
+            )
     for tier in ("private", "public") if in_vpc else ():
         name = resource_name(env, f"{tier}-rt")
         table = find_one(ctx, "describe_route_tables", "RouteTables", name)
@@ -672,7 +701,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                         ec2.disassociate_route_table(AssociationId=assoc["RouteTableAssociationId"])
                 ec2.delete_route_table(RouteTableId=table["RouteTableId"])
 
-            add(f"route-table {name}", delete_table)
+            add(f"route-table {name}", Call("ec2.disassociate_route_table+delete_route_table", delete_table))
     nat_name, eip_name = resource_name(env, "nat"), resource_name(env, "nat-eip")
     nat = find_one(ctx, "describe_nat_gateways", "NatGateways", nat_name, filters=[])
     if _managed(nat, env):
@@ -681,10 +710,10 @@ def destroy_actions(ctx: Context) -> list[Action]:
             ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
             ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[nat["NatGatewayId"]])
 
-        add(f"nat-gateway {nat_name}", delete_nat)
+        add(f"nat-gateway {nat_name}", Call("ec2.delete_nat_gateway", delete_nat))
     eip = find_one(ctx, "describe_addresses", "Addresses", eip_name)
     if _managed(eip, env):
-        add(f"elastic-ip {eip_name}", lambda: ec2.release_address(AllocationId=eip["AllocationId"]))
+        add(f"elastic-ip {eip_name}", partial(ec2.release_address, AllocationId=eip["AllocationId"]))
     for tier in ("private", "public") if in_vpc else ():
         for name in reversed(subnet_names(env, tier)):
             subnet = find_one(ctx, "describe_subnets", "Subnets", name)
@@ -701,11 +730,14 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 )
             ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
 
-        add(f"internet-gateway {igw_name}", delete_igw)
+        add(
+            f"internet-gateway {igw_name}",
+            Call("ec2.detach_internet_gateway+delete_internet_gateway", delete_igw),
+        )
     vpc_name = resource_name(env, "vpc")
     vpc = find_one(ctx, "describe_vpcs", "Vpcs", vpc_name)
     if _managed(vpc, env):
-        add(f"vpc {vpc_name}", lambda: ec2.delete_vpc(VpcId=vpc["VpcId"]))
+        add(f"vpc {vpc_name}", partial(ec2.delete_vpc, VpcId=vpc["VpcId"]))
     return actions
 
 

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from infra import naming
-from infra.engine import Action, Attribute, Context, Resource
+from infra.engine import Action, Attribute, Call, Context, Resource
 from infra.policy import dumps, trust
 from infra.services import compute
 from infra.services.compute_settings import ComputeTier, OfficeHours, compute_tier
@@ -80,6 +80,7 @@ def _role(ctx: Context) -> Resource:
             Description="EventBridge Scheduler: scale the marimo service in and out of office hours",
             Tags=to_list(standard_tags(ctx.config, NAME)),
         ),
+        create_api="iam.create_role",
         attributes=[
             Attribute(
                 "policy",
@@ -88,6 +89,7 @@ def _role(ctx: Context) -> Resource:
                 lambda v: iam.put_role_policy(
                     RoleName=name, PolicyName="update-service", PolicyDocument=dumps(v)
                 ),
+                api="iam.put_role_policy",
             ),
             Attribute(
                 "tags",
@@ -95,6 +97,7 @@ def _role(ctx: Context) -> Resource:
                 lambda: from_list(iam.list_role_tags(RoleName=name)["Tags"]),
                 lambda v: iam.tag_role(RoleName=name, Tags=to_list(v)),
                 matches=lambda want, have: want.items() <= (have or {}).items(),
+                api="iam.tag_role",
             ),
         ],
     )
@@ -117,6 +120,7 @@ def _group(ctx: Context) -> Resource:
         create=lambda: scheduler.create_schedule_group(
             Name=name, Tags=to_list(standard_tags(ctx.config, NAME))
         ),
+        create_api="scheduler.create_schedule_group",
         attributes=[
             Attribute(
                 "tags",
@@ -124,6 +128,7 @@ def _group(ctx: Context) -> Resource:
                 lambda: from_list(scheduler.list_tags_for_resource(ResourceArn=find()["Arn"])["Tags"]),  # type: ignore[index]
                 lambda v: scheduler.tag_resource(ResourceArn=find()["Arn"], Tags=to_list(v)),  # type: ignore[index]
                 matches=lambda want, have: want.items() <= (have or {}).items(),
+                api="scheduler.tag_resource",
             )
         ],
     )
@@ -183,6 +188,7 @@ def _schedule(ctx: Context, tier: ComputeTier, which: str) -> Resource:
         f"schedule {name}",
         exists=lambda: find() is not None,
         create=lambda: scheduler.create_schedule(Name=name, GroupName=group, **desired),
+        create_api="scheduler.create_schedule",
         attributes=[
             # update_schedule replaces the whole schedule, so both writes send everything.
             Attribute(
@@ -190,12 +196,14 @@ def _schedule(ctx: Context, tier: ComputeTier, which: str) -> Resource:
                 {k: v for k, v in desired.items() if k != "Target"},
                 lambda: {k: v for k, v in (read() or {}).items() if k != "Target"} or None,
                 lambda _: scheduler.update_schedule(Name=name, GroupName=group, **desired),
+                api="scheduler.update_schedule",
             ),
             Attribute(
                 "target",  # holds the desired count
                 desired["Target"],
                 lambda: (read() or {}).get("Target"),
                 lambda _: scheduler.update_schedule(Name=name, GroupName=group, **desired),
+                api="scheduler.update_schedule",
             ),
         ],
     )
@@ -233,7 +241,7 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 "delete",
                 f"schedule-group {group}",
                 (),
-                (lambda: scheduler.delete_schedule_group(Name=group),),
+                (partial(scheduler.delete_schedule_group, Name=group),),
             )
         )
     role = role_name(ctx.env)
@@ -248,7 +256,8 @@ def destroy_actions(ctx: Context) -> list[Action]:
                 iam.delete_role_policy(RoleName=role, PolicyName=policy)
             iam.delete_role(RoleName=role)
 
-        actions.append(Action(NAME, "delete", f"iam-role {role}", (), (delete_role,)))
+        step = Call("iam.delete_role_policy+delete_role", delete_role)
+        actions.append(Action(NAME, "delete", f"iam-role {role}", (), (step,)))
     return actions
 
 

@@ -19,11 +19,12 @@ from botocore.exceptions import ClientError
 
 from infra import naming
 from infra.aws import missing
-from infra.engine import Action, Attribute, Context, Kind, Resource, canonical
+from infra.engine import Action, Attribute, Call, Context, Kind, Resource, canonical
 from infra.policy import deny_insecure_transport, document
 from infra.services.outputs import contains
 from infra.services.storage import (
     bucket_exists,
+    bucket_policy_api,
     plan_bucket_removal,
     private_bucket,
     read_bucket_policy,
@@ -283,7 +284,17 @@ def _oac(ctx: Context, cf: Any, names: SiteNames) -> Resource:
         f"cloudfront-oac {names.oac}",
         lambda: find_oac(cf, names.oac) is not None,
         lambda: cf.create_origin_access_control(OriginAccessControlConfig=desired),
-        [Attribute("config", desired, read, write, matches=lambda d, a: contains(a, d))],
+        [
+            Attribute(
+                "config",
+                desired,
+                read,
+                write,
+                matches=lambda d, a: contains(a, d),
+                api="cloudfront.update_origin_access_control",
+            )
+        ],
+        "cloudfront.create_origin_access_control",
     )
 
 
@@ -316,7 +327,16 @@ def _function(ctx: Context, cf: Any, names: SiteNames) -> Resource:
         f"cloudfront-function {names.function}",
         lambda: _function_exists(cf, names.function),
         create,
-        [Attribute("code", FUNCTION_CODE, read_live_code, write_code)],
+        [
+            Attribute(
+                "code",
+                FUNCTION_CODE,
+                read_live_code,
+                write_code,
+                api="cloudfront.update_function+publish_function",
+            )
+        ],
+        "cloudfront.create_function+publish_function",
     )
 
 
@@ -340,7 +360,17 @@ def _headers(ctx: Context, cf: Any, names: SiteNames) -> Resource:
         lambda: find_headers_policy(cf, names.headers) is not None,
         lambda: cf.create_response_headers_policy(ResponseHeadersPolicyConfig=desired),
         # Compared as the headers sent: a header added by hand (an X-Frame-Options) is drift too.
-        [Attribute("config", desired, read, write, matches=lambda d, a: headers_sent(a) == headers_sent(d))],
+        [
+            Attribute(
+                "config",
+                desired,
+                read,
+                write,
+                matches=lambda d, a: headers_sent(a) == headers_sent(d),
+                api="cloudfront.update_response_headers_policy",
+            )
+        ],
+        "cloudfront.create_response_headers_policy",
     )
 
 
@@ -362,7 +392,9 @@ def _distribution(ctx: Context, cf: Any, names: SiteNames) -> list[Action]:
         create = lambda: cf.create_distribution_with_tags(  # noqa: E731
             DistributionConfigWithTags={"DistributionConfig": desired(), "Tags": {"Items": to_list(tags)}}
         )
-        return [Action(NAME, "create", resource, (), (create,))]
+        return [
+            Action(NAME, "create", resource, (), (Call("cloudfront.create_distribution_with_tags", create),))
+        ]
 
     dist_id, arn = found["Id"], found["ARN"]
     changes = []
@@ -391,7 +423,11 @@ def _distribution(ctx: Context, cf: Any, names: SiteNames) -> list[Action]:
             cf.untag_resource(Resource=arn, TagKeys={"Items": stale})
         cf.tag_resource(Resource=arn, Tags={"Items": to_list(tags)})
 
-    steps = tuple(step for name, step in (("config", update), ("tags", retag)) if name in changes)
+    writes = {
+        "config": Call("cloudfront.update_distribution", update),
+        "tags": Call("cloudfront.untag_resource+tag_resource", retag),
+    }
+    steps = tuple(writes[name] for name in changes)
     return [Action(NAME, "update", resource, tuple(changes), steps)]
 
 
@@ -413,13 +449,16 @@ def _bucket_policy(ctx: Context, cf: Any | None, names: SiteNames, bucket_create
                 s3, names.bucket, bucket_policy(ctx, names, created["ARN"] if created else None)
             )
 
-        return [Action(NAME, "create", resource, (), (write_after_distribution,))]
+        return [
+            Action(NAME, "create", resource, (), (Call("s3.put_bucket_policy", write_after_distribution),))
+        ]
     desired = bucket_policy(ctx, names, found["ARN"] if found else None)
     current = None if bucket_created else read_bucket_policy(s3, names.bucket)
     if canonical(desired) == canonical(current):
         return []
     kind: Kind = "create" if current is None else ("delete" if desired is None else "update")
-    return [Action(NAME, kind, resource, (), (lambda: write_bucket_policy(s3, names.bucket, desired),))]
+    step = Call(bucket_policy_api(desired), lambda: write_bucket_policy(s3, names.bucket, desired))
+    return [Action(NAME, kind, resource, (), (step,))]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -494,7 +533,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                         "delete",
                         f"cloudfront-distribution {names.distribution}",
                         (),
-                        (disable_and_delete,),
+                        (Call("cloudfront.update_distribution+delete_distribution", disable_and_delete),),
                     )
                 )
         # The function, headers policy and OAC carry no tags; their names are ours alone.
@@ -505,7 +544,13 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 cf.delete_function(Name=names.function, IfMatch=etag)
 
             actions.append(
-                Action(NAME, "delete", f"cloudfront-function {names.function}", (), (delete_function,))
+                Action(
+                    NAME,
+                    "delete",
+                    f"cloudfront-function {names.function}",
+                    (),
+                    (Call("cloudfront.delete_function", delete_function),),
+                )
             )
         policy_id = find_headers_policy(cf, names.headers)
         if policy_id:
@@ -520,7 +565,7 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                     "delete",
                     f"cloudfront-response-headers-policy {names.headers}",
                     (),
-                    (delete_headers,),
+                    (Call("cloudfront.delete_response_headers_policy", delete_headers),),
                 )
             )
         oac = find_oac(cf, names.oac)
@@ -530,7 +575,8 @@ def plan_destroy(ctx: Context, *, force_data_loss: bool) -> list[Action]:
                 etag = cf.get_origin_access_control(Id=oac_id)["ETag"]
                 cf.delete_origin_access_control(Id=oac_id, IfMatch=etag)
 
-            actions.append(Action(NAME, "delete", f"cloudfront-oac {names.oac}", (), (delete_oac,)))
+            step = Call("cloudfront.delete_origin_access_control", delete_oac)
+            actions.append(Action(NAME, "delete", f"cloudfront-oac {names.oac}", (), (step,)))
     s3 = ctx.aws.client("s3")
     if bucket_exists(s3, names.bucket):
         actions += plan_bucket_removal(

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from infra import naming
 from infra.aws import missing
-from infra.engine import Action, Attribute, Context, Resource
+from infra.engine import Action, Attribute, Call, Context, Resource
 from infra.policy import deny_insecure_transport, document, dumps, loads
 from infra.tags import from_list, is_managed, standard_tags, to_list
 
@@ -143,6 +143,11 @@ def bucket_exists(s3: Any, bucket: str) -> bool:
 def read_bucket_policy(s3: Any, bucket: str) -> dict[str, Any] | None:
     found = _absent_on(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
     return loads(found["Policy"]) if found else None
+
+
+def bucket_policy_api(doc: dict[str, Any] | None) -> str:
+    """The call `write_bucket_policy` makes for `doc`."""
+    return "s3.delete_bucket_policy" if doc is None else "s3.put_bucket_policy"
 
 
 def write_bucket_policy(s3: Any, bucket: str, doc: dict[str, Any] | None) -> None:
@@ -320,7 +325,8 @@ def plan_bucket_removal(
                 )
         s3.delete_bucket(Bucket=bucket)
 
-    return [Action(service, "delete", resource, ("objects",) if not empty else (), (empty_and_delete,))]
+    step = Call("s3.delete_bucket_policy+delete_objects+delete_bucket", empty_and_delete)
+    return [Action(service, "delete", resource, ("objects",) if not empty else (), (step,))]
 
 
 # ---------------------------------------------------------------------------------------------------------

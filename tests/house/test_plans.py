@@ -7,6 +7,7 @@ attributes that differ and the API calls `apply` would make. `DisplayOnlyExecuto
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import tomllib
@@ -14,11 +15,13 @@ from pathlib import Path
 from types import MethodType, SimpleNamespace
 from typing import Any
 
+import botocore.session
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from infra.config import ENVS_DIR, EnvConfig, load_config, parse_config
-from infra.engine import Action, Call, Context, DisplayOnlyExecutor, Executor, api_of
+from infra.engine import Action, Call, Context, DisplayOnlyExecutor, Executor, api_of, operations
 from infra.services import SERVICES, outputs, secrets, storage
 
 
@@ -141,9 +144,10 @@ class EmptyAws:
         return self.clients.setdefault(service, EmptyAccount(service, EMPTY_LISTS.get(service)))
 
 
-def compute_on_config() -> EnvConfig:
+def compute_on_config(**network: bool) -> EnvConfig:
     """dev with the compute tier on (a zone, a domain and an Okta issuer, as an operator sets them)."""
     raw = tomllib.loads((ENVS_DIR / "dev.toml").read_text())
+    raw["network"].update(network)
     raw["compute"]["enabled"] = True
     raw["compute"]["office_hours"] = True
     raw.setdefault("okta", {})["issuer"] = "https://example.okta.com/oauth2/default"
@@ -178,6 +182,85 @@ def test_every_service_plans_an_empty_account_as_data_without_writing(service: A
     assert all(a.calls and not a.refused for a in actions)  # each names the calls apply would make
     assert [c for client in aws.clients.values() for c in client.calls] == []  # planning wrote nothing
     assert not (tmp_path / "config.json").exists()
+
+
+_SESSION = botocore.session.get_session()
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def botocore_operations(client: str) -> set[str]:
+    """The operations of a boto3 client, as its methods are named (`PutBucketPolicy` → `put_bucket_policy`);
+    none for a name that is no client."""
+    if client not in _SESSION.get_available_services():
+        return set()
+    return {xform_name(op) for op in _SESSION.get_service_model(client).operation_names}
+
+
+@pytest.mark.parametrize(
+    "service", [s for s in SERVICES if s is not outputs], ids=lambda s: s.NAME
+)  # outputs writes chalice_app/.chalice/config.json, a local file: it calls no AWS API
+def test_every_call_a_fresh_plan_names_is_a_real_boto3_operation(service: Any, tmp_path: Path) -> None:
+    """Every optional resource on (NAT gateway, interface endpoints), so every create path is planned."""
+    aws = EmptyAws()
+    config = compute_on_config(nat_gateway=True, interface_endpoints=True)
+    actions = service.plan(Context(config, aws, tmp_path / "config.json"))  # type: ignore[arg-type]
+    names = {name for action in actions for name in action.calls}
+    assert names, f"{service.NAME} plans nothing for an empty account"
+    unknown = [
+        name
+        for name in sorted(names)
+        for client, operation in operations(name)
+        if operation not in botocore_operations(client)
+    ]
+    assert unknown == [], f"{service.NAME}: not `<client>.<operation>` of a real boto3 operation"
+
+
+def _written_call_names() -> dict[str, str]:
+    """Every call name written out in infra/ (`Call("…")`, `api=`, `create_api=`, a `…_API` constant), by
+    where it is: the destroy and drift paths a fresh plan does not reach name their calls this way too."""
+    found = {}
+    for path in sorted((REPO_ROOT / "infra").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Call" and node.args:
+                values.append(node.args[0])
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "Resource"
+                and len(node.args) > 5
+            ):
+                values.append(node.args[5])
+            if isinstance(node, ast.keyword) and node.arg in ("api", "create_api"):
+                values.append(node.value)
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "").endswith("_API") for t in node.targets
+            ):
+                values.append(node.value)
+            for value in values:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    found[value.value] = f"{path.relative_to(REPO_ROOT)}:{value.lineno}"
+    return found
+
+
+def test_every_call_name_written_in_infra_is_a_real_boto3_operation() -> None:
+    names = _written_call_names()
+    assert len(names) > 50  # the walk finds them
+    unknown = {
+        name: where
+        for name, where in names.items()
+        if any(op not in botocore_operations(client) for client, op in operations(name))
+    }
+    assert unknown == {}
+
+
+def test_operations_name_the_client_once_until_it_changes() -> None:
+    assert operations("iam.create_access_key+secretsmanager.put_secret_value+restore_secret") == (
+        ("iam", "create_access_key"),
+        ("secretsmanager", "put_secret_value"),
+        ("secretsmanager", "restore_secret"),
+    )
+    with pytest.raises(ValueError, match="must name its client"):
+        operations("write tags")
 
 
 class FakeAws:
