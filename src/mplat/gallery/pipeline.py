@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib.metadata
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -103,6 +104,25 @@ def _library_paths(request: GalleryRequest) -> tuple[Path, ...]:
     return library_dirs(request.source_dir, request.browser_libraries)
 
 
+class StageTimer:
+    """The wall time of each build stage, measured in one place: `with timer("export"): ...`; `timings()`
+    returns them as `BuildTimings` (a stage name that is not one of its fields is an error)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+    def timings(self, earlier: BuildTimings | None = None) -> BuildTimings:
+        return replace(earlier or BuildTimings(), **self.seconds)
+
+
 class _Skipper:
     """Raises in strict builds; records and leaves the notebook out in non-strict ones."""
 
@@ -117,16 +137,77 @@ class _Skipper:
         self.log(f"WARNING skipping {path.name}: {exc.reason}")
         self.skipped.append(SkippedNotebook(slugify(path.stem), path, exc.reason))
 
-    def drop(self, notebooks: list[Notebook], slugs: set[str]) -> list[Notebook]:
-        return [nb for nb in notebooks if nb.slug not in slugs]
+
+@dataclass(frozen=True)
+class _Found:
+    """The notebooks still in the build: browser notebooks and server notebooks."""
+
+    browser: list[Notebook]
+    server: list[Notebook]
+
+    def without(self, problems: Mapping[str, NotebookError], skip: _Skipper) -> _Found:
+        """Each problem reported (strict builds stop at the first), its notebook left out."""
+        for slug in sorted(problems):
+            skip(problems[slug])
+        return _Found(
+            [nb for nb in self.browser if nb.slug not in problems],
+            [nb for nb in self.server if nb.slug not in problems],
+        )
+
+
+class _Checks:
+    """`check_notebooks` on a thread of its own: a quick build checks while it exports (two processes on
+    two cores), so a notebook with a problem is exported for nothing, then left out as in a full build."""
+
+    def __init__(self, notebooks: list[Notebook], cache_dir: Path, version: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._running = self._pool.submit(check_notebooks, notebooks, cache_dir, version)
+
+    def problems(self) -> dict[str, NotebookError]:
+        problems = self._running.result()
+        self._pool.shutdown()
+        return problems
 
 
 def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> PreparedGallery:
-    timings: dict[str, float] = {}
     skip = _Skipper(request.strict, log)
     version = marimo_version()
+    timer = StageTimer()
+    with timer("check"):
+        found = _discover(request, skip)
+        checks = _Checks(found.browser + found.server, request.cache_dir, version)
+        if not request.quick:
+            found = found.without(checks.problems(), skip)
+    with timer("export"):
+        exports, deferred = _export_browser_notebooks(request, found.browser, version, log)
+        previews, stale_previews = _export_server_previews(request, found.server, version, log)
+        exports, deferred = _merged(exports, previews), deferred or stale_previews
+        if request.quick:
+            found = found.without(checks.problems(), skip)
+        found = found.without(exports.failed, skip)
+    with timer("runtime"):
+        runtime, reused, notebooks = _resolve_runtime(request, found.browser, version, skip, log)
+    size_mb = sum(p.size for p in runtime.packages) / 1e6
+    how = "unchanged, reused" if reused else "resolved"
+    log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels ({how})")
+    with timer("thumbnails"):
+        prepared = PreparedGallery(
+            request, notebooks, exports, runtime, {}, skip.skipped, BuildReport(), found.server
+        )
+        rendered, stand_ins_only = _make_thumbnails(prepared, log)
+    prepared.report = BuildReport(
+        notebooks=notebooks,
+        exported=list(exports.exported),
+        thumbnails=rendered,
+        packages=list(runtime.packages),
+        runtime_reused=reused,
+        timings=timer.timings(),
+        deferred=deferred or stand_ins_only,
+    )
+    return prepared
 
-    started = time.perf_counter()
+
+def _discover(request: GalleryRequest, skip: _Skipper) -> _Found:
     notebooks = discover(request.notebooks_dir, on_error=skip)
     server_notebooks = (
         discover(request.server_notebooks_dir, on_error=skip, tier="server")
@@ -134,25 +215,13 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
         else []
     )
     _check_slugs_unique(notebooks, server_notebooks)
-    # A quick build checks while it exports (two processes on two cores): a notebook with a problem is
-    # exported for nothing, then left out as in a full build.
-    checker = ThreadPoolExecutor(max_workers=1)
-    checking = checker.submit(check_notebooks, notebooks + server_notebooks, request.cache_dir, version)
+    return _Found(notebooks, server_notebooks)
 
-    def drop_problems() -> None:
-        nonlocal notebooks, server_notebooks
-        problems = checking.result()
-        checker.shutdown()
-        for slug in sorted(problems):
-            skip(problems[slug])
-        notebooks = skip.drop(notebooks, set(problems))
-        server_notebooks = skip.drop(server_notebooks, set(problems))
 
-    if not request.quick:
-        drop_problems()
-    timings["check"] = time.perf_counter() - started
-
-    started = time.perf_counter()
+def _export_browser_notebooks(
+    request: GalleryRequest, notebooks: list[Notebook], version: str, log: Callable[[str], None]
+) -> tuple[ExportResult, bool]:
+    """The browser notebooks' exports; True when a quick build left some for a full one (stand-ins)."""
     extra_inputs = _library_paths(request) + ((request.data_dir,) if request.data_dir else ())
     browser_exports = ExportRequest(
         notebooks=tuple(notebooks),
@@ -165,34 +234,31 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
     quick = request.quick and browser_exports.options != QUICK_EXPORT_OPTIONS
     exports = export_notebooks(browser_exports, progress=log, only_cached=quick)
     missing = tuple(nb for nb in notebooks if nb.slug not in exports.html)
-    deferred = bool(quick and missing)
-    if quick and missing:
-        # Only the title, description or tags changed: the previous export shows the same notebook.
-        same_code = {
-            nb.slug: latest_export(request.cache_dir, nb.slug, code_digest(nb.path)) for nb in missing
-        }
-        unchanged = {slug: path for slug, path in same_code.items() if path is not None}
-        exports = _merged(exports, _cached_result(exports, unchanged))
-        # Code changed: exported without outputs computed at build time, a second, not minutes.
-        fast = replace(
-            browser_exports,
-            notebooks=tuple(nb for nb in missing if nb.slug not in unchanged),
-            options=QUICK_EXPORT_OPTIONS,
-        )
-        exports = _merged(exports, export_notebooks(fast, progress=log))
-    previews, stale_previews = _export_server_previews(request, server_notebooks, version, log)
-    deferred = deferred or stale_previews
-    exports = _merged(exports, previews)
-    if request.quick:
-        drop_problems()
-    for slug in sorted(exports.failed):
-        skip(exports.failed[slug])
-    notebooks = skip.drop(notebooks, set(exports.failed))
-    server_notebooks = skip.drop(server_notebooks, set(exports.failed))
-    timings["export"] = time.perf_counter() - started
+    if not (quick and missing):
+        return exports, False
+    # Only the title, description or tags changed: the previous export shows the same notebook.
+    same_code = {nb.slug: latest_export(request.cache_dir, nb.slug, code_digest(nb.path)) for nb in missing}
+    unchanged = {slug: path for slug, path in same_code.items() if path is not None}
+    exports = _merged(exports, _cached_result(exports, unchanged))
+    # Code changed: exported without outputs computed at build time, a second, not minutes.
+    fast = replace(
+        browser_exports,
+        notebooks=tuple(nb for nb in missing if nb.slug not in unchanged),
+        options=QUICK_EXPORT_OPTIONS,
+    )
+    return _merged(exports, export_notebooks(fast, progress=log)), True
 
-    started = time.perf_counter()
-    while True:  # non-strict: a notebook whose packages cannot be had is dropped, the rest re-resolved
+
+def _resolve_runtime(
+    request: GalleryRequest,
+    notebooks: list[Notebook],
+    version: str,
+    skip: _Skipper,
+    log: Callable[[str], None],
+) -> tuple[RuntimeBundle, bool, list[Notebook]]:
+    """(runtime, reused from the cache, the notebooks it serves). Non-strict: a notebook whose packages
+    cannot be had is left out and the rest resolved again."""
+    while True:
         try:
             runtime, reused = cached_runtime(
                 RuntimeRequest(
@@ -211,49 +277,35 @@ def prepare(request: GalleryRequest, log: Callable[[str], None] = print) -> Prep
                 records_dir=request.cache_dir / "runtime",
                 log=log,
             )
-            break
+            return runtime, reused, notebooks
         except NotebookError as exc:
             skip(exc)
             notebooks = [nb for nb in notebooks if nb.path != exc.path]
-    timings["runtime"] = time.perf_counter() - started
-    size_mb = sum(p.size for p in runtime.packages) / 1e6
-    how = "unchanged, reused" if reused else "resolved"
-    log(f"runtime: {len(runtime.packages)} packages, {size_mb:.1f} MB of wheels ({how})")
 
-    started = time.perf_counter()
-    prepared = PreparedGallery(
-        request, notebooks, exports, runtime, {}, skip.skipped, BuildReport(), server_notebooks
-    )
+
+def _make_thumbnails(prepared: PreparedGallery, log: Callable[[str], None]) -> tuple[list[str], bool]:
+    """Sets `prepared.thumbnails`; returns the slugs rendered in this build, and True when a quick build
+    showed stand-ins for some (left for a full build)."""
+    request, exports = prepared.request, prepared.exports
     # A thumbnail shows the exported page with the brand's CSS: a change to either takes it again.
     # A server notebook's preview always holds its outputs in the page (and Python never starts there).
     jobs = [
         ThumbnailJob(nb, f"{exports.keys[nb.slug]}-{BRAND_HASH}", outputs_in_page=nb.tier == "server" or None)
         for nb in prepared.all_notebooks
     ]
-    rendered: list[str] = []
     if request.quick:
-        deferred = deferred or any(not cached_path(request.cache_dir, job).exists() for job in jobs)
+        stand_ins_only = any(not cached_path(request.cache_dir, job).exists() for job in jobs)
         prepared.thumbnails = stand_ins(jobs, request.cache_dir)
-    else:
-        prepared.thumbnails, rendered = make_thumbnails(
-            jobs,
-            request.cache_dir,
-            stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
-            browser_path=request.thumbnails_browser,
-            outputs_in_page=request.precompute_outputs,
-            log=log,
-        )
-    timings["thumbnails"] = time.perf_counter() - started
-    prepared.report = BuildReport(
-        notebooks=notebooks,
-        exported=list(exports.exported),
-        thumbnails=rendered,
-        packages=list(runtime.packages),
-        runtime_reused=reused,
-        timings=BuildTimings(**timings),
-        deferred=deferred,
+        return [], stand_ins_only
+    prepared.thumbnails, rendered = make_thumbnails(
+        jobs,
+        request.cache_dir,
+        stage_site=lambda stage: _write_apps_and_runtime(prepared, stage),
+        browser_path=request.thumbnails_browser,
+        outputs_in_page=request.precompute_outputs,
+        log=log,
     )
-    return prepared
+    return rendered, False
 
 
 def _check_slugs_unique(notebooks: list[Notebook], server_notebooks: list[Notebook]) -> None:
@@ -356,7 +408,13 @@ def thumbnail_urls(prepared: PreparedGallery) -> dict[str, str | None]:
 
 
 def write_site(prepared: PreparedGallery, site_dir: Path) -> None:
-    started = time.perf_counter()
+    timer = StageTimer()
+    with timer("pages"):
+        _write_site(prepared, site_dir)
+    prepared.report.timings = timer.timings(prepared.report.timings)
+
+
+def _write_site(prepared: PreparedGallery, site_dir: Path) -> None:
     _write_apps_and_runtime(prepared, site_dir)
     for slug, path in prepared.thumbnails.items():
         dest = site_dir / pages.thumbnail_url(slug)
@@ -370,4 +428,3 @@ def write_site(prepared: PreparedGallery, site_dir: Path) -> None:
         pages.gallery_json(prepared.all_notebooks, thumbnail_urls(prepared), prepared.request.server_url),
         encoding="utf-8",
     )
-    prepared.report.timings = replace(prepared.report.timings, pages=time.perf_counter() - started)
