@@ -13,9 +13,11 @@ What the build does for it (docs/gallery.md, "Boot"):
   controls the page. The build rewrites it in marimo's worker asset to `../mplat-controller.js` (relative
   to the worker: `apps/mplat-controller.js`), and adds one line that imports it as soon as the worker
   starts. The pattern must be found exactly once: a marimo upgrade that changes it fails the build.
-- **A plan per notebook** (`boot_plan`): the packages one `loadPyodide` call loads — marimo's boot set plus
-  the notebook's own packages, without jedi, parso and docutils (editing features a read-only app never
-  uses; the controller installs them if something imports them later) — and the runtime files they are.
+- **A plan per notebook** (`boot_plan`): the packages of one boot — marimo's boot set plus the notebook's own
+  packages, without jedi, parso and docutils (editing features a read-only app never uses; the controller
+  installs them if something imports them later) — and the runtime files they are. Pure-Python wheels are
+  `archives`: imported from the wheel, not extracted file by file (`app/worker_boot.py`, the Python the
+  controller runs in the worker); the rest one `loadPyodide` call loads.
 - **The page** (`add_boot_script`): `window.MPLAT_BOOT` (the plan) before the notebook gate, which starts
   marimo's kernel worker at once with the plan in its name, instead of after marimo's ~300 page scripts.
 - **plotly.js and MathJax after the runtime** (`defer_plot_chunk`, and `mathjax` in the plan): marimo loads its
@@ -75,7 +77,13 @@ def _template() -> str:
 
 
 def controller_source() -> str:
-    config = {"separator": SEPARATOR, "deferred": list(DEFERRED), "marimoBoot": list(MARIMO_BOOT)}
+    worker_boot = files("mplat.gallery").joinpath("app", "worker_boot.py").read_text(encoding="utf-8")
+    config = {
+        "separator": SEPARATOR,
+        "deferred": list(DEFERRED),
+        "marimoBoot": list(MARIMO_BOOT),
+        "workerBoot": worker_boot,
+    }
     marker = "/*MPLAT_CONTROLLER_CONFIG*/ null"
     source = _template()
     if marker not in source:
@@ -173,6 +181,16 @@ def notebook_packages(lock: dict, notebook: Notebook) -> list[str]:
     return sorted(names)
 
 
+def imported_from_archive(entry: dict) -> bool:
+    """A pure-Python wheel: the controller imports it from its archive instead of extracting it (a wheel with
+    compiled extensions goes through Pyodide's loadPackage, which loads its shared libraries)."""
+    return (
+        entry["file_name"].endswith("-none-any.whl")
+        and entry.get("package_type", "package") == "package"
+        and not entry.get("shared_library", False)
+    )
+
+
 def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str) -> dict:
     """What the notebook's page gives the controller: its packages and the runtime files to fetch at once
     (paths relative to the runtime folder); URLs relative to the page."""
@@ -183,6 +201,7 @@ def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str
         "worker": worker,
         "runtime": runtime_url,
         "packages": packages,
+        "archives": [name for name in packages if imported_from_archive(lock[name])],
         "files": [*CORE_FETCHED, *(lock[name]["file_name"] for name in packages)],
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,

@@ -7,13 +7,16 @@
 //    the worker's name by the notebook gate), started when the worker starts (the gate starts it with the
 //    page), not after marimo's page scripts and a second round of package loading;
 //  - every runtime file of the plan is requested at once, each exactly once;
+//  - pure-Python wheels are imported from their archives, not extracted file by file (worker_boot.py);
 //  - jedi, parso and docutils (code completion and docstrings: editing features) are not loaded unless the
 //    notebook imports them; imported later anyway (by marimo or by the notebook), they are installed then,
 //    synchronously, from the same runtime.
+// The Python part (the import finders, marimo's launch patch) is worker_boot.py, in CONFIG.workerBoot.
 "use strict";
 
-const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred: [...], marimoBoot: [...]}
+const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred: [...], marimoBoot: [...], workerBoot}
 const DEFERRED = new Set(CONFIG.deferred);
+const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
 
 /* The build's plan for this notebook, in the worker's name: "marimo::controller<separator>{json}". */
 function planFromName() {
@@ -27,13 +30,30 @@ function planFromName() {
   }
 }
 
-/* Edges into the deferred packages are dropped, except from a deferred package itself (jedi → parso):
+/* Pyodide must not load what the controller provides itself: edges into the archives' packages are
+   dropped, and edges into the deferred packages except from a deferred package itself (jedi → parso):
    marimo-base requires jedi and docutils, but a read-only app never uses them. */
-function withoutDeferredEdges(lock) {
+function withoutEdgesInto(lock, archives) {
   for (const [name, entry] of Object.entries(lock.packages)) {
-    if (!DEFERRED.has(name)) entry.depends = (entry.depends || []).filter((d) => !DEFERRED.has(d));
+    const provided = (d) => archives.has(d) || (DEFERRED.has(d) && !DEFERRED.has(name));
+    entry.depends = (entry.depends || []).filter((d) => !provided(d));
   }
   return lock;
+}
+
+async function sha256Hex(buffer) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/* A wheel of the runtime, checked against the lockfile as Pyodide's loadPackage checks what it loads. */
+async function verifiedWheel(indexURL, entry) {
+  const url = new URL(entry.file_name, indexURL).href;
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if ((await sha256Hex(bytes)) !== entry.sha256) throw new Error(`${url} does not match the runtime's lockfile`);
+  return { name: entry.file_name.split("/").pop(), bytes };
 }
 
 /* Requests every file of the plan now, and hands each response to the first fetch() of its URL (Pyodide's
@@ -66,74 +86,38 @@ async function boot(plan) {
       return r.json();
     }),
   ]);
-  const pyodide = await loadPyodide({
-    indexURL,
-    packageBaseUrl: indexURL,
-    lockFileContents: withoutDeferredEdges(structuredClone(lock)),
-    packages: plan.packages,
-    convertNullToNone: true,
+  const archives = new Set(plan.archives || []);
+  const [pyodide, wheels] = await Promise.all([
+    loadPyodide({
+      indexURL,
+      packageBaseUrl: indexURL,
+      lockFileContents: withoutEdgesInto(structuredClone(lock), archives),
+      packages: plan.packages.filter((name) => !archives.has(name)),
+      convertNullToNone: true,
+    }),
+    Promise.all([...archives].map((name) => verifiedWheel(indexURL, lock.packages[name]))),
+  ]);
+  pyodide.FS.mkdirTree(ARCHIVES_DIR);
+  const paths = wheels.map(({ name, bytes }) => {
+    pyodide.FS.writeFile(`${ARCHIVES_DIR}/${name}`, bytes);
+    return `${ARCHIVES_DIR}/${name}`;
   });
-  pyodide.globals.set("_mplat_lock", pyodide.toPy(lock.packages));
-  pyodide.globals.set("_mplat_base", indexURL);
-  pyodide.globals.set("_mplat_deferred", pyodide.toPy([...DEFERRED]));
-  pyodide.runPython(PATCHES);
+  const namespace = pyodide.toPy({ __name__: "mplat_worker_boot" });
+  const [packages, deferred, wheelPaths] = [lock.packages, [...DEFERRED], paths].map((v) => pyodide.toPy(v));
+  try {
+    pyodide.runPython(CONFIG.workerBoot, { globals: namespace });
+    const start = namespace.get("boot");
+    try {
+      start(packages, indexURL, deferred, wheelPaths);
+    } finally {
+      start.destroy();
+    }
+  } finally {
+    for (const proxy of [namespace, packages, deferred, wheelPaths]) proxy.destroy();
+  }
+  for (const name of archives) pyodide.loadedPackages[name] = "mplat archive"; // so nothing loads them again
   return pyodide;
 }
-
-// Runs once, before any session: what marimo needs at launch, without jedi; deferred packages on demand.
-const PATCHES = `
-import hashlib, importlib, importlib.abc, importlib.machinery, io, sys, sysconfig, zipfile
-import js
-import marimo._runtime.patches as _patches
-
-
-def _patch_recursion_limit(limit):
-    # marimo's version imports jedi first, for a side effect (raising the limit) jedi 0.19 no longer has
-    sys.setrecursionlimit(limit)
-
-
-_patches.patch_recursion_limit = _patch_recursion_limit
-
-
-class _DeferredPackages(importlib.abc.MetaPathFinder):
-    """Last on sys.meta_path: importing a deferred package (jedi, parso, docutils) that was not loaded at
-    boot installs its wheel from the runtime then (sha256-checked; a synchronous request, as imports are)."""
-
-    def __init__(self, lock, base, deferred):
-        self.lock, self.base = lock, base
-        self.by_module = {m: name for name in deferred if name in lock for m in lock[name]["imports"]}
-
-    def find_spec(self, fullname, path=None, target=None):
-        name = self.by_module.get(fullname)
-        if name is None or importlib.machinery.PathFinder.find_spec(fullname) is not None:
-            return None
-        self._install(name)
-        importlib.invalidate_caches()
-        return importlib.machinery.PathFinder.find_spec(fullname, path)
-
-    def _installed(self, name):
-        return any(importlib.machinery.PathFinder.find_spec(m) for m in self.lock[name]["imports"])
-
-    def _install(self, name):
-        entry = self.lock[name]
-        for dependency in entry.get("depends", []):
-            if dependency in self.lock and not self._installed(dependency):
-                self._install(dependency)
-        request = js.XMLHttpRequest.new()
-        request.open("GET", self.base + entry["file_name"], False)
-        request.responseType = "arraybuffer"
-        request.send()
-        if request.status != 200:
-            raise ImportError(f"{name}: {entry['file_name']} answered HTTP {request.status}")
-        data = request.response.to_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            raise ImportError(f"{name}: {entry['file_name']} does not match the runtime's lockfile")
-        zipfile.ZipFile(io.BytesIO(data)).extractall(sysconfig.get_paths()["purelib"])
-
-
-sys.meta_path.append(_DeferredPackages(_mplat_lock, _mplat_base, _mplat_deferred))
-del _mplat_lock, _mplat_base, _mplat_deferred
-`;
 
 const plan = planFromName();
 let booting = plan ? boot(plan) : null; // the gate started this worker with the page: start at once

@@ -98,7 +98,10 @@
   function kernelOptions(options) {
     if (!boot) return options;
     var runtime = new URL(boot.runtime, location.href).href;
-    var plan = { indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json", packages: boot.packages, files: boot.files };
+    var plan = {
+      indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
+      packages: boot.packages, archives: boot.archives, files: boot.files,
+    };
     var copy = {};
     for (var key in options || {}) copy[key] = options[key];
     copy.name = String(copy.name || "marimo::controller") + boot.separator + JSON.stringify(plan);

@@ -1,0 +1,168 @@
+"""Python that mplat's controller (app/controller.js) runs once in the notebook's kernel worker, before any
+marimo session: where packages are imported from, and what marimo needs at launch without jedi.
+
+Published inside apps/mplat-controller.js (controller.py puts this file's source in the controller's
+CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/gallery/test_worker_boot.py).
+
+- **Pure-Python wheels are imported from their archives** (`ArchiveImports`). Pyodide's `loadPackage`
+  extracts every file of a wheel into site-packages: for a notebook's boot set, 4,400 files, about a second
+  of the worker's time, although a session imports a third of them. Here a module's source and its
+  build-time bytecode (`__pycache__/*.cpython-314.pyc`, added by precompile.py) are read from the archive
+  when it is imported. Every other file (package data, `*.dist-info`) is extracted as Pyodide would, so
+  `__file__`-relative data, `importlib.resources` and `importlib.metadata` work unchanged; modules keep
+  the paths they would have had in site-packages (tracebacks, `inspect.getsource` read the archive).
+  Wheels with compiled extensions still go through `loadPackage` (their shared libraries must be loaded).
+- **jedi, parso and docutils on demand** (`DeferredPackages`): code completion and docstrings are editing
+  features; a read-only app boots without them, and they are installed from the runtime (sha256-checked)
+  when something imports them.
+- **marimo's `patch_recursion_limit` without jedi**: marimo's version imports jedi for a side effect jedi
+  0.19 no longer has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import io
+import os
+import sys
+import sysconfig
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
+
+SOURCE_SUFFIXES = (".py", ".pyc")
+
+
+class _ArchiveLoader(importlib.machinery.SourceFileLoader):
+    """A source loader whose files, where the archive has them, are read from the archive."""
+
+    def __init__(self, fullname: str, path: str, members: dict[str, tuple[zipfile.ZipFile, str]]) -> None:
+        super().__init__(fullname, path)
+        self._members = members
+
+    def get_data(self, path: str) -> bytes:
+        hit = self._members.get(path)
+        if hit is None:
+            return super().get_data(path)
+        archive, name = hit
+        return archive.read(name)
+
+    def path_stats(self, path: str) -> Mapping[str, Any]:
+        # Asked only for a module the build did not compile (no unchecked-hash .pyc in the archive).
+        hit = self._members.get(path)
+        if hit is None:
+            return super().path_stats(path)
+        return {"mtime": 0, "size": hit[0].getinfo(hit[1]).file_size}
+
+
+class ArchiveImports(importlib.abc.MetaPathFinder):
+    """First on sys.meta_path: the modules of the wheels given to `add`, imported from those wheels."""
+
+    def __init__(self, site_packages: str) -> None:
+        self.site_packages = site_packages
+        self._members: dict[str, tuple[zipfile.ZipFile, str]] = {}  # site-packages path → (archive, member)
+        self._modules: dict[str, tuple[str, bool]] = {}  # module name → (site-packages path, is package)
+
+    def add(self, wheel: str) -> None:
+        archive = zipfile.ZipFile(wheel)
+        made: set[str] = set()
+        for info in archive.infolist():
+            name = info.filename
+            if name.endswith("/"):
+                continue
+            path = os.path.join(self.site_packages, name)
+            folder = os.path.dirname(path)
+            if folder not in made:  # packages stay folders: namespace packages, data beside modules
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            if not name.endswith(SOURCE_SUFFIXES):
+                archive.extract(info, self.site_packages)
+                continue
+            self._members[path] = (archive, name)
+            if name.endswith(".py"):
+                parts = name[:-3].split("/")
+                if parts[-1] == "__init__":
+                    self._modules[".".join(parts[:-1])] = (path, True)
+                else:
+                    self._modules.setdefault(".".join(parts), (path, False))
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        hit = self._modules.get(fullname)
+        if hit is None:
+            return None
+        file, package = hit
+        return importlib.util.spec_from_file_location(
+            fullname,
+            file,
+            loader=_ArchiveLoader(fullname, file, self._members),
+            submodule_search_locations=[os.path.dirname(file)] if package else None,
+        )
+
+
+class DeferredPackages(importlib.abc.MetaPathFinder):
+    """Last on sys.meta_path: importing a deferred package (jedi, parso, docutils) that was not loaded at
+    boot installs its wheel from the runtime then (sha256-checked; a synchronous request, as imports are)."""
+
+    def __init__(self, lock: dict[str, Any], base: str, deferred: Iterable[str], site_packages: str) -> None:
+        self.lock, self.base, self.site_packages = lock, base, site_packages
+        self.by_module = {m: name for name in deferred if name in lock for m in lock[name]["imports"]}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        name = self.by_module.get(fullname)
+        if name is None or importlib.machinery.PathFinder.find_spec(fullname) is not None:
+            return None
+        self._install(name)
+        importlib.invalidate_caches()
+        return importlib.machinery.PathFinder.find_spec(fullname, path)
+
+    def _installed(self, name: str) -> bool:
+        finders = [f for f in sys.meta_path if f is not self and hasattr(f, "find_spec")]
+        return any(f.find_spec(m, None) is not None for m in self.lock[name]["imports"] for f in finders)
+
+    def _install(self, name: str) -> None:
+        entry = self.lock[name]
+        for dependency in entry.get("depends", []):
+            if dependency in self.lock and not self._installed(dependency):
+                self._install(dependency)
+        data = self._download(entry["file_name"])
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ImportError(f"{name}: {entry['file_name']} does not match the runtime's lockfile")
+        zipfile.ZipFile(io.BytesIO(data)).extractall(self.site_packages)
+
+    def _download(self, file_name: str) -> bytes:
+        import js  # type: ignore[import-not-found]  # Pyodide's bridge to the worker's JavaScript
+
+        request = js.XMLHttpRequest.new()
+        request.open("GET", self.base + file_name, False)
+        request.responseType = "arraybuffer"
+        request.send()
+        if request.status != 200:
+            raise ImportError(f"{file_name} answered HTTP {request.status}")
+        return bytes(request.response.to_bytes())
+
+
+def _patch_recursion_limit(limit: int) -> None:
+    sys.setrecursionlimit(limit)
+
+
+def boot(lock: dict[str, Any], base: str, deferred: Iterable[str], wheels: Iterable[str]) -> None:
+    """Called once by the controller, with the wheels it wrote into the worker's file system."""
+    site_packages = sysconfig.get_paths()["purelib"]
+    archives = ArchiveImports(site_packages)
+    for wheel in wheels:
+        archives.add(wheel)
+    sys.meta_path.insert(0, archives)
+    sys.meta_path.append(DeferredPackages(lock, base, deferred, site_packages))
+    importlib.invalidate_caches()
+
+    import marimo._runtime.patches as patches
+
+    patches.patch_recursion_limit = _patch_recursion_limit
