@@ -62,6 +62,28 @@ def test_uncached_page_offline_shows_the_offline_page(offline_builds: Builds, co
     assert page.locator("li.mplat-card").count() == 2
 
 
+def test_a_page_loaded_past_the_worker_is_taken_over_and_shows_the_offline_panel(
+    offline_builds: Builds,
+    context,  # type: ignore[no-untyped-def]
+) -> None:
+    """A hard reload (and a navigation that began while the worker was installing) loads the page without the
+    worker, and no activation follows to claim it: the page asks the worker to take it over, and gets the
+    gallery's offline panel as on any other visit."""
+    server = SiteServer(offline_builds.a).start()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}gallery/")
+        page.locator(".mplat-offline[data-state]").wait_for()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Page.reload", {"ignoreCache": True})  # Shift+Reload: the page comes from the network
+        page.wait_for_load_state()
+        page.locator(".mplat-offline[data-state]").wait_for(timeout=30_000)
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        assert page.locator(".mplat-offline-badge").count() == 2
+    finally:
+        server.stop()
+
+
 def test_a_notebook_opened_once_runs_offline_and_only_its_files_were_fetched(
     offline_builds: Builds,
     context,  # type: ignore[no-untyped-def]

@@ -270,6 +270,19 @@ function sitePath(url) {
   return path === "" || path.endsWith("/") ? `${path}index.html` : path;
 }
 
+/* A page that loaded past this worker (its navigation began while the worker installed, or a hard reload)
+   asks to be taken over: only if the server's copy of it is this version's, so no page mixes two builds. */
+async function isThisBuildsPage(url) {
+  const entry = CURRENT.byPath.get(sitePath(new URL(url)));
+  if (!entry) return false;
+  try {
+    await download(entry);
+    return true;
+  } catch {
+    return false; // a newer build's page, or offline: it stays with the network
+  }
+}
+
 async function offlinePage() {
   const entry = CURRENT.byPath.get(OFFLINE_PAGE);
   const cached = entry && (await cachedResponse(entry.sha));
@@ -406,6 +419,8 @@ self.addEventListener("message", (event) => {
           noteActivity();
         } else if (message.type === "skip-waiting") {
           await self.skipWaiting();
+        } else if (message.type === "claim" && event.source) {
+          if ((await isActiveVersion()) && (await isThisBuildsPage(event.source.url))) await self.clients.claim();
         } else if (message.type === "pin-all") {
           await writeJSON("pins", { ...(await readPins()), all: true });
           reply({ ok: true });

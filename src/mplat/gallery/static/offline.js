@@ -32,14 +32,19 @@
     });
   }
 
-  /* The worker controlling this page; on a first visit it takes control right after installing. */
-  function controller() {
-    if (navigator.serviceWorker.controller) return Promise.resolve(navigator.serviceWorker.controller);
-    return new Promise((resolve) => {
+  /* The worker controlling this page. On a first visit it takes control right after installing (it claims
+     the open pages). A page it could not claim then (one whose navigation began while it was installing)
+     or a page loaded past it (a hard reload) asks the active worker to claim it. */
+  async function controller() {
+    if (navigator.serviceWorker.controller) return navigator.serviceWorker.controller;
+    const taken = new Promise((resolve) => {
       navigator.serviceWorker.addEventListener("controllerchange", () => resolve(navigator.serviceWorker.controller), {
         once: true,
       });
     });
+    const active = (await navigator.serviceWorker.ready).active;
+    if (!navigator.serviceWorker.controller && active) active.postMessage({ type: "claim" });
+    return navigator.serviceWorker.controller || taken;
   }
 
   /* ---- registration and updates ---- */
