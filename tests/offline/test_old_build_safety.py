@@ -4,10 +4,13 @@ recorded only after a complete download."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from e2e.browser import OriginGuard
+from playwright.sync_api import Browser, BrowserContext
 
 from .support import CHANGED_SLUG, CHANGED_TEXT, CONTROLLED_JS, Builds, RecordingServer, publish
 
@@ -32,6 +35,25 @@ StorageManager.prototype.estimate = function () {
 """
 
 
+@contextlib.contextmanager
+def build_a_live(
+    builds: Builds,
+    chromium: Browser,
+    guard: OriginGuard,
+    live: Path,
+) -> Iterator[tuple[RecordingServer, BrowserContext]]:
+    """Build A published at `live` and served, and a fresh profile whose requests off 127.0.0.1 are blocked."""
+    publish(builds.a, live)
+    server = RecordingServer(live).start()
+    context = chromium.new_context()
+    guard.attach(context)
+    try:
+        yield server, context
+    finally:
+        context.close()
+        server.stop()
+
+
 def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_prompt(
     offline_builds: Builds,
     chromium: Browser,
@@ -39,11 +61,7 @@ def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_pr
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     live = tmp_path / "live"
-    publish(offline_builds.a, live)
-    server = RecordingServer(live).start()
-    context = chromium.new_context()
-    guard.attach(context)
-    try:
+    with build_a_live(offline_builds, chromium, guard, live) as (server, context):
         page = context.new_page()
         # The home page: build A's worker controls it, and nothing has cached the notebook's page (the
         # gallery page would pre-warm it).
@@ -56,9 +74,6 @@ def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_pr
         assert CHANGED_TEXT[1] not in got
         page.get_by_role("button", name="Update available — reload").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
         assert guard.external == []
-    finally:
-        context.close()
-        server.stop()
 
 
 def test_make_available_offline_checks_storage_first_and_records_only_a_complete_download(
@@ -68,13 +83,9 @@ def test_make_available_offline_checks_storage_first_and_records_only_a_complete
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     live = tmp_path / "live"
-    publish(offline_builds.a, live)
-    server = RecordingServer(live).start()
-    context = chromium.new_context()
-    guard.attach(context)
-    context.add_init_script(FAKE_QUOTA_SCRIPT)
-    pins_url = f"{server.url}__mplat__/meta/pins"
-    try:
+    with build_a_live(offline_builds, chromium, guard, live) as (server, context):
+        context.add_init_script(FAKE_QUOTA_SCRIPT)
+        pins_url = f"{server.url}__mplat__/meta/pins"
         page = context.new_page()
         page.goto(f"{server.url}gallery/")
         page.evaluate(CONTROLLED_JS)
@@ -103,6 +114,3 @@ def test_make_available_offline_checks_storage_first_and_records_only_a_complete
         message.get_by_text("Download interrupted").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
         assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all"), "recorded before it was complete"
         assert guard.external == []
-    finally:
-        context.close()
-        server.stop()
