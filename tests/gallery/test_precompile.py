@@ -42,7 +42,9 @@ sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == "compi
 import marimo, marimo._pyodide.bootstrap, marimo._pyodide.pyodide_session, docutils, pygments, jedi
 during_session = list(compiled)
 import colorsys  # no notebook imports it: compiled from source, which shows the hook counts
-json.dumps({"session": during_session, "after": compiled[len(during_session):]})
+code = marimo._pyodide.bootstrap.create_session.__code__
+columns = [c for _, _, c, _ in code.co_positions() if c is not None]
+json.dumps({"session": during_session, "after": compiled[len(during_session):], "columns": columns})
 `);
 console.log(result);
 """
@@ -120,6 +122,7 @@ def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_si
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["session"] == [], "modules compiled from source in the browser"
     assert any(path.endswith("colorsys.py") for path in result["after"])
+    assert result["columns"] == [], "the bytecode carries column positions (compile with no_debug_ranges)"
 
 
 def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(compiled_site: tuple[Path, str]) -> None:

@@ -12,7 +12,10 @@ not installed on the build machine), so both steps run in the Pyodide runtime it
    identical bytes for identical sources) and add them to their archives, sources kept:
    `__pycache__/<module>.cpython-314.pyc` in wheels (site-packages layout), `<module>.pyc` beside
    `<module>.py` in `python_stdlib.zip` (zipimport's layout). Only traced modules are compiled: bytecode
-   compresses worse than source, and compiling every file would double the runtime download.
+   compresses worse than source, and compiling every file would double the runtime download. It is
+   compiled without column positions (`-X no_debug_ranges`, PEP 657): 18 % smaller compressed, ~1.4 MB
+   less per cold load; a traceback through library code keeps its line numbers and loses only the `^^^`
+   markers under them (a notebook's own cells are compiled in the browser and keep them).
 
 Both results are cached under the cache folder: a trace by the modules the notebook imports (its import
 statements, so editing a cell's code or text does not trace it again), its data and every archive's hash;
@@ -40,7 +43,7 @@ from .tools import find_tool, tool_env
 from .wheels import ZIP_EPOCH, record_line
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
-PRECOMPILE_FORMAT = 4
+PRECOMPILE_FORMAT = 5
 STDLIB_ZIP = "python_stdlib.zip"
 SCRIPT = Path(__file__).with_name("node") / "precompile.mjs"
 # Where archives are installed in the browser (recorded in tracebacks).
