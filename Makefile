@@ -42,7 +42,7 @@ screenshots: site browsers
 	$(BIN)/python scripts/screenshots --site site --out docs/assets/screenshots
 
 test: setup browsers
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25  # the slowest tests, to keep the run under 15 minutes
 
 bench: setup browsers
 	$(BIN)/python -m bench
