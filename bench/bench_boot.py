@@ -24,7 +24,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,8 +31,8 @@ from pathlib import Path
 
 from mplat.gallery.thumbnails import CHROMIUM_ARGS  # the flags the build's own browser uses
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from .project import BIN, REPO, linked_project, tool_env
+
 NOTEBOOK = "solar_calculator.py"
 SLUG = "solar-calculator"
 CHROMIUM = "/usr/bin/chromium"
@@ -201,15 +200,9 @@ class Traffic:
             time.sleep(0.2)
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-
-
 def _project(root: Path) -> Path:
     """The real project with one demo notebook, pre-computed outputs on, no thumbnails (not measured here)."""
-    root.mkdir(parents=True)
-    for name in ("docs", "src", "data", "node_modules"):
-        (root / name).symlink_to(REPO / name)
+    linked_project(root)
     demos = root / "notebooks" / "demos"
     demos.mkdir(parents=True)
     shutil.copy2(REPO / "notebooks" / "demos" / NOTEBOOK, demos / NOTEBOOK)
@@ -235,7 +228,7 @@ def _build(project: Path, folder: str = "site") -> Path:
     site = project / folder
     result = subprocess.run(
         [str(BIN / "mkdocs"), "build", "--site-dir", str(site)],
-        cwd=project, env=_env(), capture_output=True, text=True,
+        cwd=project, env=tool_env(), capture_output=True, text=True,
     )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
@@ -252,7 +245,7 @@ def _add_baselines(project: Path, site: Path) -> None:
         subprocess.run(
             [str(BIN / "marimo"), "export", "html-wasm", str(project / "notebooks" / "demos" / NOTEBOOK),
              "-o", str(out), "--mode", "run"],
-            env=_env(), check=True, capture_output=True, cwd=project / "notebooks" / "demos",
+            env=tool_env(), check=True, capture_output=True, cwd=project / "notebooks" / "demos",
         )  # fmt: skip
         html = patch_page(out.read_text(encoding="utf-8"), runtime_attributes("../runtime/"))
         # The probe inline as well, for WebKit (no init scripts there); it records each moment once.

@@ -9,7 +9,6 @@ and one notebook's cold load in Chromium (first output, interactive, bytes trans
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import shutil
 import subprocess
@@ -18,24 +17,18 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from .project import BIN, REPO, linked_project, tool_env
+
 LOADED = "solar-calculator"  # the notebook opened in Chromium
-BIN = Path(sys.executable).parent
 TIMINGS = re.compile(
     r"gallery: (\d+) notebooks, (\d+) exported, (\d+) thumbnails; check ([\d.]+)s, export ([\d.]+)s, "
     r"runtime ([\d.]+)s, thumbnails ([\d.]+)s, pages ([\d.]+)s"
 )
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-
-
 def _project(root: Path) -> Path:
     """A copy of the project whose notebooks can be edited, sharing docs, sources, data and npm packages."""
-    root.mkdir(parents=True)
-    for name in ("docs", "src", "data", "node_modules"):
-        (root / name).symlink_to(REPO / name)
+    linked_project(root)
     shutil.copytree(REPO / "notebooks" / "demos", root / "notebooks" / "demos", symlinks=True)
     config = (REPO / "mkdocs.yml").read_text()
     # Browser notebooks only: the server notebooks' previews (bench_serve covers them) are not measured here.
@@ -53,7 +46,7 @@ def _project(root: Path) -> Path:
 def _build(project: Path) -> tuple[float, dict[str, float]]:
     started = time.perf_counter()
     result = subprocess.run(
-        [str(BIN / "mkdocs"), "build"], cwd=project, env=_env(), capture_output=True, text=True
+        [str(BIN / "mkdocs"), "build"], cwd=project, env=tool_env(), capture_output=True, text=True
     )
     wall = time.perf_counter() - started
     if result.returncode != 0:
@@ -77,7 +70,7 @@ def _baseline(notebooks: list[Path], out: Path) -> tuple[float, list[float], int
     for nb in notebooks:
         started = time.perf_counter()
         subprocess.run([str(BIN / "marimo"), "export", "html-wasm", str(nb), "-o", str(out / nb.stem / "index.html"),
-                        "--mode", "run"], env=_env(), check=True, capture_output=True)  # fmt: skip
+                        "--mode", "run"], env=tool_env(), check=True, capture_output=True)  # fmt: skip
         times.append(time.perf_counter() - started)
     return sum(times), times, _dir_bytes(out)
 

@@ -10,7 +10,6 @@ computed at build time, the thumbnail) has been done in the background and is se
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -21,8 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from .project import BIN, REPO, linked_project, tool_env
+
 NOTEBOOK = "solar_calculator.py"
 SLUG = "solar-calculator"
 TARGET_S = 5.0
@@ -30,15 +29,9 @@ REFRESH_WAIT_S = 420
 TITLE = re.compile(r'(?m)^# title = "[^"]*"$')
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-
-
 def _project(root: Path) -> Path:
     """A copy of the project whose notebooks can be edited, sharing docs, sources, data and npm packages."""
-    root.mkdir(parents=True)
-    for name in ("docs", "src", "data", "node_modules"):
-        (root / name).symlink_to(REPO / name)
+    linked_project(root)
     for folder in ("demos", "analysis"):
         shutil.copytree(REPO / "notebooks" / folder, root / "notebooks" / folder, symlinks=True)
     config = (REPO / "mkdocs.yml").read_text()
@@ -66,7 +59,7 @@ def _retitle(project: Path, title: str) -> None:
 def _build(project: Path) -> float:
     started = time.perf_counter()
     result = subprocess.run(
-        [str(BIN / "mkdocs"), "build"], cwd=project, env=_env(), capture_output=True, text=True
+        [str(BIN / "mkdocs"), "build"], cwd=project, env=tool_env(), capture_output=True, text=True
     )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-3000:])
@@ -102,7 +95,7 @@ def _serve(project: Path) -> dict:
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(BIN / "mkdocs"), "serve", "--livereload", "-a", f"127.0.0.1:{port}"],
-            cwd=project, env=_env(), stdout=out, stderr=subprocess.STDOUT,
+            cwd=project, env=tool_env(), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 900
