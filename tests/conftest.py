@@ -86,6 +86,7 @@ from e2e.fixtures import (  # noqa: E402
     demo_site_dir,
     demo_site_tests_last,
     guard,  # noqa: F401
+    partner,  # noqa: F401
     site_server,  # noqa: F401
     start_demo_site_build,
 )

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,26 @@ def context(chromium: Browser, guard: OriginGuard) -> Iterator[BrowserContext]:
     guard.attach(ctx)
     yield ctx
     ctx.close()
+
+
+@dataclass(frozen=True)
+class Partner:
+    """Another origin's web site (a portfolio), started before the builds so they can name it in
+    `embed_origins`; it sends no headers of its own."""
+
+    server: SiteServer
+    folder: Path
+
+    @property
+    def origins(self) -> list[str]:
+        """The same server reached as 127.0.0.1 (same site as the gallery) and as localhost (another site)."""
+        url = self.server.url.rstrip("/")
+        return [url, url.replace("127.0.0.1", "localhost")]
+
+
+@pytest.fixture(scope="session")
+def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partner]:
+    folder = tmp_path_factory.mktemp("partner")
+    server = SiteServer(folder, headers={}).start()
+    yield Partner(server, folder)
+    server.stop()

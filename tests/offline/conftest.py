@@ -9,21 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e.fixtures import Partner
 from e2e.sitebuild import build_site
 
-from mplat.gallery.preview import SiteServer
-
-from .support import Builds, Partner, change_notebook, embed_option, write_fixture_project
+from .support import Builds, change_notebook, embed_option, write_fixture_project
 
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
-
-
-@pytest.fixture(scope="session")
-def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partner]:
-    folder = tmp_path_factory.mktemp("partner")
-    server = SiteServer(folder, headers={}).start()
-    yield Partner(server, folder)
-    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -74,21 +74,6 @@ class Builds:
     project: Path
 
 
-@dataclass(frozen=True)
-class Partner:
-    """Another origin's web site (a portfolio), started before the builds so they can name it in
-    `embed_origins`; it sends no headers of its own."""
-
-    server: SiteServer
-    folder: Path
-
-    @property
-    def origins(self) -> list[str]:
-        """The same server reached as 127.0.0.1 (same site as the gallery) and as localhost (another site)."""
-        url = self.server.url.rstrip("/")
-        return [url, url.replace("127.0.0.1", "localhost")]
-
-
 def embed_option(origins: list[str]) -> str:
     return f"      embed_origins: {json.dumps(origins)}\n"
 

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 from e2e.browser import computed_outputs, move_first_slider, notebook_frame, wait_for_change, wait_for_kernel
+from e2e.fixtures import Partner
 from playwright.sync_api import Browser, Route
 
 from mplat.gallery.preview import SiteServer
 from mplat.gallery.site_headers import read_headers_file
 from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
-from .support import CACHED_HASHES_JS, CONTROLLED_JS, Builds, Partner, read_manifest
+from .support import CACHED_HASHES_JS, CONTROLLED_JS, Builds, read_manifest
 
 pytestmark = pytest.mark.xdist_group("offline")
 

@@ -4,8 +4,8 @@ recorded only after a complete download."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -35,82 +35,77 @@ StorageManager.prototype.estimate = function () {
 """
 
 
-@contextlib.contextmanager
-def build_a_live(
-    builds: Builds,
-    chromium: Browser,
-    guard: OriginGuard,
-    live: Path,
-) -> Iterator[tuple[RecordingServer, BrowserContext]]:
-    """Build A published at `live` and served, and a fresh profile whose requests off 127.0.0.1 are blocked."""
-    publish(builds.a, live)
+@dataclass(frozen=True)
+class LiveBuildA:
+    folder: Path  # what the server serves: build A, until a test publishes build B over it
+    server: RecordingServer
+    context: BrowserContext  # a fresh profile whose requests off 127.0.0.1 are blocked
+
+
+@pytest.fixture
+def build_a(
+    offline_builds: Builds, chromium: Browser, guard: OriginGuard, tmp_path: Path
+) -> Iterator[LiveBuildA]:
+    live = tmp_path / "live"
+    publish(offline_builds.a, live)
     server = RecordingServer(live).start()
     context = chromium.new_context()
     guard.attach(context)
     try:
-        yield server, context
+        yield LiveBuildA(live, server, context)
     finally:
         context.close()
         server.stop()
 
 
 def test_a_page_of_an_old_build_gets_an_error_not_a_newer_file_and_the_update_prompt(
-    offline_builds: Builds,
-    chromium: Browser,
-    guard,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    build_a: LiveBuildA, offline_builds: Builds, guard: OriginGuard
 ) -> None:
-    live = tmp_path / "live"
-    with build_a_live(offline_builds, chromium, guard, live) as (server, context):
-        page = context.new_page()
-        # The home page: build A's worker controls it, and nothing has cached the notebook's page (the
-        # gallery page would pre-warm it).
-        page.goto(server.url)
-        page.evaluate(CONTROLLED_JS)
+    server, context, live = build_a.server, build_a.context, build_a.folder
+    page = context.new_page()
+    # The home page: build A's worker controls it, and nothing has cached the notebook's page (the
+    # gallery page would pre-warm it).
+    page.goto(server.url)
+    page.evaluate(CONTROLLED_JS)
 
-        publish(offline_builds.b, live)  # build B changed that page under the same name
-        got = page.evaluate(FETCH_TEXT_JS, f"{server.url}apps/{CHANGED_SLUG}.html")
-        assert got.startswith("error:"), "a page of build A was given build B's file"
-        assert CHANGED_TEXT[1] not in got
-        page.get_by_role("button", name="Update available — reload").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
-        assert guard.external == []
+    publish(offline_builds.b, live)  # build B changed that page under the same name
+    got = page.evaluate(FETCH_TEXT_JS, f"{server.url}apps/{CHANGED_SLUG}.html")
+    assert got.startswith("error:"), "a page of build A was given build B's file"
+    assert CHANGED_TEXT[1] not in got
+    page.get_by_role("button", name="Update available — reload").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
+    assert guard.external == []
 
 
 def test_make_available_offline_checks_storage_first_and_records_only_a_complete_download(
-    offline_builds: Builds,
-    chromium: Browser,
-    guard,
-    tmp_path: Path,  # type: ignore[no-untyped-def]
+    build_a: LiveBuildA, guard: OriginGuard
 ) -> None:
-    live = tmp_path / "live"
-    with build_a_live(offline_builds, chromium, guard, live) as (server, context):
-        context.add_init_script(FAKE_QUOTA_SCRIPT)
-        pins_url = f"{server.url}__mplat__/meta/pins"
-        page = context.new_page()
-        page.goto(f"{server.url}gallery/")
-        page.evaluate(CONTROLLED_JS)
-        # The gallery pre-warms the runtime in the background (pwa.js): let it finish first.
-        page.locator("html[data-mplat-prewarm=done]").wait_for(state="attached", timeout=DOWNLOAD_TIMEOUT_MS)
-        button = page.get_by_role("button", name="Make available offline")
-        message = page.locator(".mplat-offline__progress")
+    server, context, live = build_a.server, build_a.context, build_a.folder
+    context.add_init_script(FAKE_QUOTA_SCRIPT)
+    pins_url = f"{server.url}__mplat__/meta/pins"
+    page = context.new_page()
+    page.goto(f"{server.url}gallery/")
+    page.evaluate(CONTROLLED_JS)
+    # The gallery pre-warms the runtime in the background (pwa.js): let it finish first.
+    page.locator("html[data-mplat-prewarm=done]").wait_for(state="attached", timeout=DOWNLOAD_TIMEOUT_MS)
+    button = page.get_by_role("button", name="Make available offline")
+    message = page.locator(".mplat-offline__progress")
 
-        # The device has 1 MB left: said in plain words, nothing downloaded, nothing recorded.
-        page.evaluate("window.__quota = 1000000")
-        server.requests.clear()
-        button.click()
-        page.locator(".mplat-offline[data-state=no-space]").wait_for()
-        text = message.inner_text()
-        assert (
-            text.startswith("Not enough storage on this device: the demos need ")
-            and " MB, only 1.0 MB " in text
-        )
-        assert not [p for p in server.requests if p.startswith(("/runtime/", "/apps/"))]
-        assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all")
+    # The device has 1 MB left: said in plain words, nothing downloaded, nothing recorded.
+    page.evaluate("window.__quota = 1000000")
+    server.requests.clear()
+    button.click()
+    page.locator(".mplat-offline[data-state=no-space]").wait_for()
+    text = message.inner_text()
+    assert (
+        text.startswith("Not enough storage on this device: the demos need ") and " MB, only 1.0 MB " in text
+    )
+    assert not [p for p in server.requests if p.startswith(("/runtime/", "/apps/"))]
+    assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all")
 
-        # Enough room, but a file cannot be fetched: the download is incomplete and is not recorded.
-        page.evaluate("window.__quota = 0")
-        (live / "apps" / "other-demo.html").unlink()  # not pre-warmed: still to download
-        button.click()
-        message.get_by_text("Download interrupted").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
-        assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all"), "recorded before it was complete"
-        assert guard.external == []
+    # Enough room, but a file cannot be fetched: the download is incomplete and is not recorded.
+    page.evaluate("window.__quota = 0")
+    (live / "apps" / "other-demo.html").unlink()  # not pre-warmed: still to download
+    button.click()
+    message.get_by_text("Download interrupted").wait_for(timeout=DOWNLOAD_TIMEOUT_MS)
+    assert not (page.evaluate(PINS_JS, pins_url) or {}).get("all"), "recorded before it was complete"
+    assert guard.external == []

@@ -8,10 +8,10 @@ change what page JavaScript sees).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from e2e.fixtures import Partner
 from e2e.sitebuild import build_site, write_fixture_project
 
 from mplat.gallery.preview import SiteServer
@@ -28,23 +28,6 @@ def connection_script(*, save_data: bool = False, effective_type: str = "4g") ->
         f"saveData: {'true' if save_data else 'false'}, effectiveType: '{effective_type}', downlink: 0.4, "
         "rtt: 400, addEventListener() {}, removeEventListener() {}}; }});"
     )
-
-
-@dataclass(frozen=True)
-class Partner:
-    """A partner's web site on another origin (its own port), allowed to embed the demos (`embed_origins`);
-    started before the build, which names it. It sends no headers of its own."""
-
-    server: SiteServer
-    folder: Path
-
-
-@pytest.fixture(scope="session")
-def partner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Partner]:
-    folder = tmp_path_factory.mktemp("partner")
-    server = SiteServer(folder, headers={}).start()
-    yield Partner(server, folder)
-    server.stop()
 
 
 def write_pwa_project(root: Path, embed_origin: str) -> Path:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from e2e.browser import BOOT_TIMEOUT_MS, OriginGuard, computed_outputs, move_first_slider, wait_for_change
+from e2e.fixtures import Partner
 from playwright.sync_api import BrowserContext, Page
 
 from mplat.gallery.preview import SiteServer
 from mplat.gallery.thumbnails import SNAPSHOT_SCRIPT
 
-from .conftest import PRECOMPUTED_TEXT, SLUG, Partner
+from .conftest import PRECOMPUTED_TEXT, SLUG
 
 pytestmark = pytest.mark.xdist_group("pwa")
 
