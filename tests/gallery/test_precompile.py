@@ -22,29 +22,46 @@ from mkdocs.config import load_config
 from pyodide_lock.spec import PyodideLockSpec
 
 from gallery.conftest import write_project
-from mplat.gallery.precompile import trace_imports
+from mplat.gallery.precompile import GENERATED_CODE, WORKER_BOOT, trace_imports
 
 pytestmark = pytest.mark.xdist_group("precompile")  # one worker builds the module's site
 
 PRECOMPILE = "      precompile_python: true\n      thumbnails_browser: ''\n"
 PYC_FLAGS_UNCHECKED_HASH = 0b01  # PEP 552: hash-based, source not checked
 
-# Loads the built runtime the way marimo's worker does, then counts modules compiled from source while
-# importing what a session imports (the "compile" audit event fires for source, not for .pyc).
+# Loads the built runtime the way marimo's worker does and installs the build's generated code as mplat's
+# controller does (app/worker_boot.py), then counts modules compiled from source (the "compile" audit event
+# fires for source, not for .pyc), dataclass methods compiled from text and patterns parsed while importing
+# what a session imports.
 IMPORT_PROBE = r"""
 import { loadPyodide } from "%(pyodide)s";
 const py = await loadPyodide({ indexURL: "%(runtime)s/", lockFileURL: "%(runtime)s/pyodide-lock.json" });
 await py.loadPackage(%(packages)s, { messageCallback: () => {} });
+py.globals.set("worker_boot", %(worker_boot)s);
 const result = py.runPython(`
-import json, sys
-compiled = []
+import json, re._parser, sys
+boot = {"__name__": "mplat_worker_boot"}
+exec(worker_boot, boot)
+table = boot["load_generated_code"]("/lib/python314.zip/%(generated)s")
+boot["install_generated_code"](table)
+compiled, generated, parsed = [], [], []
 sys.addaudithook(lambda event, args: compiled.append(args[1]) if event == "compile" and str(args[1]).endswith(".py") else None)
+dataclass_methods = lambda args: args[1] == "<string>" and str(args[0]).startswith(("def __create_fn__", "b'def __create_fn__"))
+sys.addaudithook(lambda event, args: generated.append(repr(args[0])[:300]) if event == "compile" and dataclass_methods(args) else None)
+real_parse = re._parser.parse
+def parse(pattern, *args):  # re.compile's path (re.Scanner parses its phrases itself)
+    if sys._getframe(1).f_code.co_name == "compile":
+        parsed.append(str(pattern))
+    return real_parse(pattern, *args)
+re._parser.parse = parse
 import marimo, marimo._pyodide.bootstrap, marimo._pyodide.pyodide_session, docutils, pygments, jedi
 during_session = list(compiled)
 import colorsys  # no notebook imports it: compiled from source, which shows the hook counts
 code = marimo._pyodide.bootstrap.create_session.__code__
 columns = [c for _, _, c, _ in code.co_positions() if c is not None]
-json.dumps({"session": during_session, "after": compiled[len(during_session):], "columns": columns})
+json.dumps({"session": during_session, "after": compiled[len(during_session):], "columns": columns,
+            "table": [len(table.get("dataclass", ())), len(table.get("re", ()))], "generated": generated,
+            "parsed": parsed})
 `);
 console.log(result);
 """
@@ -116,6 +133,8 @@ def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_si
             "pyodide": NPM / "pyodide" / "pyodide.mjs",
             "runtime": site / "runtime",
             "packages": json.dumps(packages),
+            "worker_boot": json.dumps(WORKER_BOOT.read_text()),
+            "generated": GENERATED_CODE,
         }
     )
     out = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=300, check=True)
@@ -123,6 +142,12 @@ def test_the_browser_interpreter_imports_a_session_without_compiling(compiled_si
     assert result["session"] == [], "modules compiled from source in the browser"
     assert any(path.endswith("colorsys.py") for path in result["after"])
     assert result["columns"] == [], "the bytecode carries column positions (compile with no_debug_ranges)"
+    dataclasses, patterns = result["table"]
+    assert dataclasses > 100 and patterns > 50, (
+        "the build's generated code (marimo's dataclasses and patterns)"
+    )
+    assert result["generated"] == [], "dataclass methods compiled from text in the browser"
+    assert result["parsed"] == [], "regular expressions compiled in the browser"
 
 
 def test_a_rebuild_reuses_the_trace_and_the_compiled_archives(compiled_site: tuple[Path, str]) -> None:

@@ -1,4 +1,5 @@
-"""The kernel worker's import finder (src/mplat/gallery/app/worker_boot.py), under CPython.
+"""The kernel worker's boot (src/mplat/gallery/app/worker_boot.py) under CPython: its import finder and
+the build's generated code.
 
 In the browser it imports the notebook's pure-Python wheels from their archives (the browser tests run
 every notebook that way); here one small wheel shows what a package must still be able to do: import its
@@ -8,6 +9,7 @@ report its version through `importlib.metadata`, show its source, and hold a nam
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import importlib.metadata
 import importlib.resources
@@ -15,9 +17,10 @@ import importlib.util
 import inspect
 import json
 import marshal
+import re
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -106,3 +109,132 @@ def test_a_namespace_package_in_an_archive_imports(imported_from_archive: Path) 
     from demo_space import part  # type: ignore[import-not-found]
 
     assert part.NAME == "part of a namespace package"
+
+
+# The build's generated code (precompile.py step 3): dataclass methods and regular expressions compiled at
+# build time, served to both compilers at boot. Under CPython the table is built by the same function the
+# build runs under Pyodide.
+PATTERN = r"(?P<scheme>https?)://(?P<host>[-a-z\u00a1-\uffff0-9.]+)(?::(\d+))?"
+
+
+def _record_dataclass_sources(define: Callable[[], type]) -> list[str]:
+    sources: list[str] = []
+
+    def recording_exec(source: str, *args: object) -> None:
+        sources.append(source)
+        exec(source, *args)  # noqa: S102 - what dataclasses itself does with the text
+
+    dataclasses.exec = recording_exec  # type: ignore[attr-defined]
+    try:
+        define()
+    finally:
+        del dataclasses.exec  # type: ignore[attr-defined]  # back to the builtin
+    return sources
+
+
+def _point() -> type:
+    @dataclasses.dataclass(frozen=True, order=True)
+    class Point:
+        x: float
+        y: float = 0.0
+
+    return Point
+
+
+class _Compiles:
+    """Counts what the interpreter compiles from text ("compile" audit events) and what re parses."""
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self.parsed: list[object] = []
+        self.watching = False
+        self.real_compile = re._compiler.compile  # type: ignore[attr-defined]
+
+    def hook(self, event: str, args: tuple) -> None:
+        if self.watching and event == "compile" and args[1] == "<string>":
+            self.sources.append(args[0])
+
+
+_COMPILES = _Compiles()
+sys.addaudithook(_COMPILES.hook)  # hooks cannot be removed: it only records while `watching`
+
+
+@pytest.fixture
+def generated_code_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Compiles]:
+    boot = _load_worker_boot()
+    table = boot.compile_generated_code(
+        _record_dataclass_sources(_point), [(PATTERN, False, 0), ("x+", True, 0)]
+    )
+    table = marshal.loads(marshal.dumps(table))  # shipped marshalled
+    real_parse = re._parser.parse
+    monkeypatch.setattr(re._parser, "parse", lambda *a: _COMPILES.parsed.append(a[0]) or real_parse(*a))
+    monkeypatch.setattr(re._compiler, "compile", re._compiler.compile)  # restored after the test
+    boot.install_generated_code(table)
+    re.purge()
+    _COMPILES.sources.clear()
+    _COMPILES.parsed.clear()
+    _COMPILES.watching = True
+    try:
+        yield _COMPILES
+    finally:
+        _COMPILES.watching = False
+        if hasattr(dataclasses, "exec"):
+            del dataclasses.exec  # type: ignore[attr-defined]
+        re.purge()
+
+
+def test_a_known_dataclass_gets_its_methods_without_compiling(generated_code_installed: _Compiles) -> None:
+    point = _point()
+    assert generated_code_installed.sources == [], "dataclass methods compiled from text at boot"
+    a, b = point(1.0, 2.0), point(1.0)
+    assert (repr(a), a == point(1.0, 2.0), b < a, hash(a) == hash(point(1.0, 2.0))) == (
+        "_point.<locals>.Point(x=1.0, y=2.0)",
+        True,
+        True,
+        True,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.x = 3.0  # type: ignore[misc]
+
+
+def test_an_unknown_dataclass_still_compiles(generated_code_installed: _Compiles) -> None:
+    @dataclasses.dataclass
+    class Other:
+        name: str
+
+    assert generated_code_installed.sources != []
+    assert Other("a") == Other("a")
+
+
+def test_a_known_pattern_is_not_parsed_and_matches_as_compiled(generated_code_installed: _Compiles) -> None:
+    served, raw = re.compile(PATTERN), re.compile(b"x+")
+    assert generated_code_installed.parsed == [], "a pattern the table holds was compiled again"
+    expected = generated_code_installed.real_compile(PATTERN, 0)  # re's own compiler
+    for text in ("https://example.org:8080/x", "http://bücher.de", "ftp://nope"):
+        found, wanted = served.match(text), expected.match(text)
+        assert (found and (found.groups(), found.groupdict(), found.span())) == (
+            wanted and (wanted.groups(), wanted.groupdict(), wanted.span())
+        )
+    assert (served.groups, served.groupindex, served.flags) == (
+        expected.groups,
+        expected.groupindex,
+        expected.flags,
+    )
+    assert raw.findall(b"axxbx") == [b"xx", b"x"]
+
+
+def test_an_unknown_pattern_still_compiles(generated_code_installed: _Compiles) -> None:
+    assert re.compile(r"\d+-\d+").fullmatch("12-34")
+    assert generated_code_installed.parsed == [r"\d+-\d+"]
+
+
+def test_a_missing_or_foreign_table_is_ignored(tmp_path: Path) -> None:
+    boot = _load_worker_boot()
+    stdlib = tmp_path / "python314.zip"
+    with zipfile.ZipFile(stdlib, "w") as archive:
+        archive.writestr("__mplat__/table.marshal", marshal.dumps({"dataclass": {}, "re": {}}))
+        archive.writestr("__mplat__/garbage.marshal", b"\xff not marshal")
+    assert boot.load_generated_code(f"{stdlib}/__mplat__/table.marshal") == {"dataclass": {}, "re": {}}
+    assert boot.load_generated_code(f"{stdlib}/__mplat__/garbage.marshal") == {}
+    assert boot.load_generated_code(f"{stdlib}/__mplat__/missing.marshal") == {}
+    assert boot.load_generated_code(f"{tmp_path}/absent.zip/__mplat__/table.marshal") == {}

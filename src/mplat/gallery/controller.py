@@ -41,6 +41,7 @@ from packaging.utils import canonicalize_name
 from .errors import GalleryError
 from .export import MATHJAX_LOCAL
 from .model import Notebook
+from .precompile import GENERATED_CODE, STDLIB_PREFIX
 
 CONTROLLER_FILE = "mplat-controller.js"  # in apps/, beside the pages (revalidated, not cached for good)
 # The worker's name is "marimo::controller" + SEPARATOR + the plan as JSON.
@@ -83,6 +84,7 @@ def controller_source() -> str:
         "deferred": list(DEFERRED),
         "marimoBoot": list(MARIMO_BOOT),
         "workerBoot": worker_boot,
+        "generatedCode": f"{STDLIB_PREFIX}/{GENERATED_CODE}",  # the build's, if it made any
     }
     marker = "/*MPLAT_CONTROLLER_CONFIG*/ null"
     source = _template()

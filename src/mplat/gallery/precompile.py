@@ -16,6 +16,12 @@ not installed on the build machine), so both steps run in the Pyodide runtime it
    compiled without column positions (`-X no_debug_ranges`, PEP 657): 18 % smaller compressed, ~1.4 MB
    less per cold load; a traceback through library code keeps its line numbers and loses only the `^^^`
    markers under them (a notebook's own cells are compiled in the browser and keep them).
+3. **Generated code**: importing marimo also compiles code Python generates at run time, which no `.pyc`
+   holds: the methods of its ~220 dataclasses (from text, by `dataclasses`) and ~120 regular expressions
+   (by `re`'s pure-Python compiler; one URL pattern alone takes 0.1 s). The trace records both; they are
+   compiled here and shipped in the standard-library zip as `GENERATED_CODE` (marshal), which the
+   kernel worker's boot installs in front of both compilers (`app/worker_boot.py`): about a third of
+   marimo's import time. A miss (a pattern or dataclass no trace saw) compiles as before.
 
 Both results are cached under the cache folder: a trace by the modules the notebook imports (its import
 statements, so editing a cell's code or text does not trace it again), its data and every archive's hash;
@@ -43,9 +49,13 @@ from .tools import find_tool, tool_env
 from .wheels import ZIP_EPOCH, record_line
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
-PRECOMPILE_FORMAT = 5
+PRECOMPILE_FORMAT = 6
 STDLIB_ZIP = "python_stdlib.zip"
+# In the standard-library zip: the generated code of step 3 (read by app/worker_boot.py, which is given its path).
+GENERATED_CODE = "__mplat__/generated_code.marshal"
 SCRIPT = Path(__file__).with_name("node") / "precompile.mjs"
+# Defines the generated code's format: compiled by it here (under Pyodide), installed by it in the browser.
+WORKER_BOOT = Path(__file__).with_name("app") / "worker_boot.py"
 # Where archives are installed in the browser (recorded in tracebacks).
 SITE_PACKAGES = "/lib/python3.14/site-packages"
 STDLIB_PREFIX = "/lib/python314.zip"
@@ -83,14 +93,14 @@ def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _
     archives = [_Archive(p, sha256_file(p), f"a{i}") for i, p in enumerate(request.archives)]
     cache = request.cache_dir / "compiled" / _runtime_id(request.pyodide_dir)
     with _Workspace(cache) as work:
-        wanted = _traced_files(request, archives, cache, work, log)
+        wanted, generated = _traced(request, archives, cache, work, log)
         jobs: list[tuple[_Archive, list[str], Path]] = []
         result = {a.path: a.path for a in archives}
         for archive in archives:
             files = sorted(wanted.get(archive.sha, ()))
             if not files:
                 continue
-            key = _digest([PRECOMPILE_FORMAT, archive.sha, files])
+            key = _digest([PRECOMPILE_FORMAT, archive.sha, files, generated if archive.is_stdlib else None])
             target = cache / "archives" / key / archive.path.name
             result[archive.path] = target
             if not target.is_file():
@@ -108,7 +118,14 @@ def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _
                 }
                 for a, files, _ in jobs
             ]
-            work.run(request.pyodide_dir, {"compile": spec})
+            stdlib = next((a for a, _, _ in jobs if a.is_stdlib), None)
+            generate = {}
+            if stdlib is not None and any(generated.values()):
+                output = f"/work/{stdlib.folder}/{GENERATED_CODE}"
+                generate = {
+                    "generate": {**generated, "output": output, "worker_boot": WORKER_BOOT.read_text()}
+                }
+            work.run(request.pyodide_dir, {"compile": spec, **generate})
             for archive, _, target in jobs:
                 _repack(archive.path, work.root / archive.folder, target)
     return result
@@ -124,17 +141,18 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _traced_files(
+def _traced(
     request: PrecompileRequest,
     archives: list[_Archive],
     cache: Path,
     work: _Workspace,
     log: Callable[[str], None],
-) -> dict[str, set[str]]:
-    """Archive hash → the `.py` files (archive-relative) that some notebook's page load imports."""
+) -> tuple[dict[str, set[str]], dict[str, list]]:
+    """What some notebook's page load compiles: archive hash → its `.py` files (archive-relative), and the
+    generated code ({"dataclass_sources": [...], "patterns": [[text, is_bytes, flags], ...]})."""
     data_digest = digest_paths([request.data_dir]) if request.data_dir else ""
     everything = sorted(a.sha for a in archives)
-    traces: dict[Path, dict[str, list[str]]] = {}
+    traces: dict[Path, dict] = {}  # {"modules": {archive hash: files}, "generated": {...}}
     todo: list[tuple[Path, Path]] = []
     for nb in request.notebooks:
         key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, trace_imports(nb), data_digest, everything])
@@ -169,17 +187,25 @@ def _traced_files(
                 log(
                     f"WARNING {nb.name}: did not finish running under Node.js; only its imports so far are compiled"
                 )
-            by_archive = _by_archive(trace["modules"], archives)
+            traced = {"modules": _by_archive(trace["modules"], archives), "generated": trace["generated"]}
             cached.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(
-                cached, json.dumps(by_archive, sort_keys=True)
+                cached, json.dumps(traced, sort_keys=True)
             )  # builds sharing the cache may run at once
-            traces[nb] = by_archive
+            traces[nb] = traced
     wanted: dict[str, set[str]] = {}
-    for by_archive in traces.values():
-        for sha, files in by_archive.items():
+    sources: dict[str, None] = {}
+    patterns: dict[tuple, None] = {}
+    for traced in traces.values():
+        for sha, files in traced["modules"].items():
             wanted.setdefault(sha, set()).update(files)
-    return wanted
+        sources.update(dict.fromkeys(traced["generated"]["dataclass_sources"]))
+        patterns.update(dict.fromkeys(tuple(p) for p in traced["generated"]["patterns"]))
+    generated: dict[str, list] = {
+        "dataclass_sources": sorted(sources),
+        "patterns": sorted(map(list, patterns)),
+    }
+    return wanted, generated
 
 
 def trace_imports(notebook: Path) -> list[str] | str:
@@ -255,8 +281,10 @@ class _Workspace:
 
 
 def _repack(source: Path, unpacked: Path, target: Path) -> None:
-    """Write `source`'s entries unchanged plus the `.pyc` files compiled into `unpacked` (RECORD updated)."""
-    added = {p.relative_to(unpacked).as_posix(): p.read_bytes() for p in sorted(unpacked.rglob("*.pyc"))}
+    """Write `source`'s entries unchanged plus the `.pyc` files compiled into `unpacked` and the generated
+    code, if written there (RECORD updated)."""
+    made = [*sorted(unpacked.rglob("*.pyc")), unpacked / GENERATED_CODE]
+    added = {p.relative_to(unpacked).as_posix(): p.read_bytes() for p in made if p.is_file()}
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
         atomic_path(target) as part,  # a half-written archive never lands in the cache

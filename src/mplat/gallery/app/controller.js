@@ -14,7 +14,7 @@
 // The Python part (the import finders, marimo's launch patch) is worker_boot.py, in CONFIG.workerBoot.
 "use strict";
 
-const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred: [...], marimoBoot: [...], workerBoot}
+const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred: [...], marimoBoot: [...], workerBoot, generatedCode}
 const DEFERRED = new Set(CONFIG.deferred);
 const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
 
@@ -108,7 +108,7 @@ async function boot(plan) {
     pyodide.runPython(CONFIG.workerBoot, { globals: namespace });
     const start = namespace.get("boot");
     try {
-      start(packages, indexURL, deferred, wheelPaths);
+      start(packages, indexURL, deferred, wheelPaths, CONFIG.generatedCode);
     } finally {
       start.destroy();
     }

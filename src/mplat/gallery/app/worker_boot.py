@@ -15,21 +15,28 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
 - **jedi, parso and docutils on demand** (`DeferredPackages`): code completion and docstrings are editing
   features; a read-only app boots without them, and they are installed from the runtime (sha256-checked)
   when something imports them.
+- **Generated code compiled at build time** (`install_generated_code`): the methods of marimo's
+  dataclasses and its regular expressions are compiled while it is imported, about a third of the import;
+  the build compiled them already (precompile.py, step 3), so both compilers look there first.
 - **marimo's `patch_recursion_limit` without jedi**: marimo's version imports jedi for a side effect jedi
   0.19 no longer has.
 """
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import io
+import marshal
 import os
 import sys
 import sysconfig
 import zipfile
+import zipimport
 from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
@@ -149,12 +156,97 @@ class DeferredPackages(importlib.abc.MetaPathFinder):
         return bytes(request.response.to_bytes())
 
 
+def load_generated_code(path: str) -> dict[str, Any]:
+    """The build's generated code, from `path` inside a zip on sys.path ("/lib/python314.zip/member");
+    empty when the build made none (`precompile_python: false`) or for another interpreter."""
+    archive, separator, member = path.partition(".zip/")
+    try:
+        table = marshal.loads(zipimport.zipimporter(archive + separator[:-1]).get_data(member))
+    except (OSError, zipimport.ZipImportError, ValueError, EOFError, TypeError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+class _CompilerArguments:
+    """Stands in for `_sre` while re's compiler runs: returns what it would pass to `_sre.compile`."""
+
+    def __getattr__(self, name: str) -> Any:
+        import _sre
+
+        return getattr(_sre, name)
+
+    @staticmethod
+    def compile(
+        pattern: str | bytes, flags: int, code: list[int], groups: int, groupindex: dict, indexgroup: tuple
+    ) -> tuple[Any, ...]:
+        # the opcodes are int subclasses (re._constants), which marshal refuses
+        return pattern, int(flags), [int(c) for c in code], int(groups), dict(groupindex), tuple(indexgroup)
+
+
+def compile_generated_code(
+    dataclass_sources: Iterable[str], patterns: Iterable[tuple[str, bool, int]]
+) -> dict[str, Any]:
+    """At build time, under the browser's interpreter: the table `install_generated_code` reads
+    (marshal-able). `patterns` are (text, is_bytes, flags), bytes patterns as latin-1 text."""
+    import re._compiler
+
+    methods = {
+        source: compile(source, "<string>", "exec", dont_inherit=True)  # as dataclasses' exec compiles it
+        for source in dataclass_sources
+    }
+    arguments: dict[tuple[str | bytes, int], tuple[Any, ...]] = {}
+    real_sre = re._compiler._sre  # type: ignore[attr-defined]
+    re._compiler._sre = _CompilerArguments()  # type: ignore[attr-defined]
+    try:
+        for text, is_bytes, flags in patterns:
+            pattern = text.encode("latin-1") if is_bytes else text
+            # one that fails is left to compile (and fail) in the browser, as without the table
+            with contextlib.suppress(re.error, OverflowError, RecursionError, ValueError):
+                arguments[(pattern, flags)] = re._compiler.compile(pattern, flags)
+    finally:
+        re._compiler._sre = real_sre  # type: ignore[attr-defined]
+    return {"dataclass": methods, "re": arguments}
+
+
+def install_generated_code(table: Mapping[str, Any]) -> None:
+    """Put the build's compiled code in front of the two compilers Python runs while importing: dataclasses'
+    exec of each class's methods (source → code object) and re's compiler (pattern, flags → the arguments
+    of `_sre.compile`). Anything the build did not see compiles as it always did."""
+    import _sre
+    import dataclasses
+    import re._compiler
+
+    methods: Mapping[str, Any] = table.get("dataclass", {})
+    patterns: Mapping[tuple[str | bytes, int], tuple[Any, ...]] = table.get("re", {})
+    compile_pattern = re._compiler.compile
+
+    def exec_known(source: Any, *args: Any, **kwargs: Any) -> None:
+        code = methods.get(source) if isinstance(source, str) else None
+        builtins.exec(source if code is None else code, *args, **kwargs)
+
+    def compile_known(pattern: Any, flags: int = 0) -> Any:
+        arguments = patterns.get((pattern, flags)) if isinstance(pattern, (str, bytes)) else None
+        return compile_pattern(pattern, flags) if arguments is None else _sre.compile(*arguments)
+
+    dataclasses.exec = exec_known  # type: ignore[attr-defined]  # dataclasses looks exec up as a global
+    re._compiler.compile = compile_known  # type: ignore[assignment]  # re._compile calls it by attribute
+
+
 def _patch_recursion_limit(limit: int) -> None:
     sys.setrecursionlimit(limit)
 
 
-def boot(lock: dict[str, Any], base: str, deferred: Iterable[str], wheels: Iterable[str]) -> None:
-    """Called once by the controller, with the wheels it wrote into the worker's file system."""
+def boot(
+    lock: dict[str, Any],
+    base: str,
+    deferred: Iterable[str],
+    wheels: Iterable[str],
+    generated_code: str | None = None,
+) -> None:
+    """Called once by the controller, with the wheels it wrote into the worker's file system and where the
+    build's generated code is."""
+    if generated_code:
+        install_generated_code(load_generated_code(generated_code))
     site_packages = sysconfig.get_paths()["purelib"]
     archives = ArchiveImports(site_packages)
     for wheel in wheels:

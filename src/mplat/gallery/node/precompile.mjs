@@ -5,8 +5,11 @@
 // SPEC: {"pyodide": "<folder of pyodide.mjs>", "work": "<host folder, mounted at /work>", "output": "<file>",
 //        "trace": [{"notebook": "/work/…/nb.py", "paths": ["/work/0", …], "imports": […], "timeout_s": 120}],
 //        "compile": [{"dir": "/work/0", "prefix": "/lib/…", "legacy": bool, "files": ["pkg/mod.py", …]}]}
-// Result: {"python": "3.14.2", "traces": [{"modules": [file, …], "ops": […], "completed": bool}],
-//         "compiled": [[written, failed], …]}
+//        "generate": {"dataclass_sources": […], "patterns": [[text, is_bytes, flags], …], "output": "/work/…",
+//                     "worker_boot": "<source of app/worker_boot.py>"}
+// Result: {"python": "3.14.2", "traces": [{"modules": [file, …], "ops": […], "completed": bool,
+//          "generated": {"dataclass_sources": […], "patterns": […]}}], "compiled": [[written, failed], …],
+//          "generated": [dataclasses, patterns]}
 //
 // A trace runs a notebook the way marimo's WebAssembly worker does (create_session, instantiate,
 // session.start()) and lists the file of every module compiled or imported by then. One interpreter runs
@@ -39,6 +42,21 @@ sys.dont_write_bytecode = True  # the trace must not leave timestamp-based .pyc 
 # C extension): exactly what the browser would compile.
 compiled = set()
 sys.addaudithook(lambda event, args: compiled.add(args[1]) if event == "compile" and isinstance(args[1], str) else None)
+# Code Python generates while importing: each dataclass's methods (compiled from text by dataclasses'
+# exec) and each regular expression (compiled by re's pure-Python compiler). Recorded in first-seen order.
+import builtins, dataclasses, re._compiler
+dataclass_sources, patterns = {}, {}
+def _recording_exec(source, *args, **kwargs):
+    if isinstance(source, str):
+        dataclass_sources[source] = None
+    return builtins.exec(source, *args, **kwargs)
+dataclasses.exec = _recording_exec  # dataclasses looks its exec up as a global
+_re_compile = re._compiler.compile
+def _recording_compile(pattern, flags=0):
+    if isinstance(pattern, (str, bytes)):
+        patterns[(pattern, flags)] = None
+    return _re_compile(pattern, flags)
+re._compiler.compile = _recording_compile
 `;
 
 const TRACE = `
@@ -68,7 +86,26 @@ else:
 await asyncio.gather(task, return_exceptions=True)
 ops = sorted({json.loads(m)["op"] for m in messages})
 files = sorted(compiled | {f for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)})
-json.dumps({"modules": files, "ops": ops, "completed": completed})
+generated = {
+    "dataclass_sources": list(dataclass_sources),
+    # bytes patterns as latin-1 text, marked (JSON has no bytes)
+    "patterns": [[p if isinstance(p, str) else p.decode("latin-1"), isinstance(p, bytes), f] for p, f in patterns],
+}
+json.dumps({"modules": files, "ops": ops, "completed": completed, "generated": generated})
+`;
+
+// The traces' generated code, compiled here once for the browser's interpreter by worker_boot.py's
+// compile_generated_code (its source is in the job), which also defines the format the browser installs.
+const GENERATE = `
+import json, os
+job = json.loads(job_json)
+namespace = {"__name__": "mplat_worker_boot"}
+exec(job["worker_boot"], namespace)
+table = namespace["compile_generated_code"](job["dataclass_sources"], job["patterns"])
+os.makedirs(os.path.dirname(job["output"]), exist_ok=True)
+with open(job["output"], "wb") as f:
+    f.write(namespace["marshal"].dumps(table))
+json.dumps([len(table["dataclass"]), len(table["re"])])
 `;
 
 const COMPILE = `
@@ -103,6 +140,10 @@ for (const job of spec.trace ?? []) {
 for (const job of spec.compile ?? []) {
   py.globals.set("job_json", JSON.stringify(job));
   out.compiled.push(JSON.parse(py.runPython(COMPILE)));
+}
+if (spec.generate) {
+  py.globals.set("job_json", JSON.stringify(spec.generate));
+  out.generated = JSON.parse(py.runPython(GENERATE));
 }
 // A file, not stdout: process.exit() would cut off a large write to a pipe.
 writeFileSync(spec.output, JSON.stringify(out));
