@@ -97,6 +97,23 @@ def test_a_notebook_importing_jedi_boots_with_jedi_and_parso() -> None:
     assert {"jedi", "parso"} <= set(plan["packages"]) and "docutils" not in plan["packages"]
 
 
+def test_wheels_are_imported_from_their_archives_unless_they_need_a_shared_library() -> None:
+    lock = json.loads(LOCK)
+    lock["packages"] |= {
+        "msgspec": {"imports": ["msgspec"], "depends": [], "file_name": "packages/msgspec-cp314-wasm32.whl"},
+        "openssl": {"imports": [], "depends": [], "file_name": "packages/openssl.zip", "shared_library": True,
+                    "package_type": "shared_library"},
+        "ssl": {"imports": ["ssl"], "depends": ["openssl"], "file_name": "packages/ssl.whl"},
+    }  # fmt: skip
+    lock["packages"]["marimo-base"]["depends"].append("msgspec")
+    plan = boot_plan(
+        json.dumps(lock).encode(), _notebook("plotly", "ssl"), "assets/worker-x.js", "../runtime/"
+    )
+    assert {"msgspec", "ssl", "openssl"} <= set(plan["packages"])
+    # msgspec's extension module too: Python's import loads it, so the boot needs no package loader
+    assert set(plan["archives"]) == set(plan["packages"]) - {"ssl", "openssl"}
+
+
 # ---- the browser ----
 
 

@@ -15,9 +15,10 @@ What the build does for it (docs/gallery.md, "Boot"):
   starts. The pattern must be found exactly once: a marimo upgrade that changes it fails the build.
 - **A plan per notebook** (`boot_plan`): the packages of one boot — marimo's boot set plus the notebook's own
   packages, without jedi, parso and docutils (editing features a read-only app never uses; the controller
-  installs them if something imports them later) — and the runtime files they are. Pure-Python wheels are
-  `archives`: imported from the wheel, not extracted file by file (`app/worker_boot.py`, the Python the
-  controller runs in the worker); the rest one `loadPyodide` call loads.
+  installs them if something imports them later) — and the runtime files they are. Wheels are `archives`:
+  imported from the wheel, not extracted file by file (`app/worker_boot.py`, the Python the controller runs
+  in the worker), extension modules included (`imported_from_archive`); what needs a shared-library package,
+  if any, one `loadPyodide` call loads.
 - **The page** (`add_boot_script`): `window.MPLAT_BOOT` (the plan) before the notebook gate, which starts
   marimo's kernel worker at once with the plan in its name, instead of after marimo's ~300 page scripts.
 - **plotly.js and MathJax after the runtime** (`defer_plot_chunk`, and `mathjax` in the plan): marimo loads its
@@ -183,13 +184,20 @@ def notebook_packages(lock: dict, notebook: Notebook) -> list[str]:
     return sorted(names)
 
 
-def imported_from_archive(entry: dict) -> bool:
-    """A pure-Python wheel: the controller imports it from its archive instead of extracting it (a wheel with
-    compiled extensions goes through Pyodide's loadPackage, which loads its shared libraries)."""
+def imported_from_archive(lock: dict, name: str) -> bool:
+    """A wheel the controller imports from its archive instead of having Pyodide's loadPackage extract it.
+    A wheel with extension modules qualifies too (msgspec, which marimo's runtime imports): its `.so` files
+    are extracted and Python's import loads them (Emscripten's dlopen, synchronous in a worker), which
+    spares the boot Pyodide's package loader altogether. Not a shared-library package, nor a wheel that needs
+    one: those must be loaded globally first, which only loadPackage does."""
+    entry = lock[name]
+    shared = [entry, *(lock[d] for d in entry.get("depends", []) if d in lock)]
     return (
-        entry["file_name"].endswith("-none-any.whl")
+        entry["file_name"].endswith(".whl")
         and entry.get("package_type", "package") == "package"
-        and not entry.get("shared_library", False)
+        and not any(
+            e.get("shared_library", False) or e.get("package_type") == "shared_library" for e in shared
+        )
     )
 
 
@@ -203,7 +211,7 @@ def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str
         "worker": worker,
         "runtime": runtime_url,
         "packages": packages,
-        "archives": [name for name in packages if imported_from_archive(lock[name])],
+        "archives": [name for name in packages if imported_from_archive(lock, name)],
         "files": [*CORE_FETCHED, *(lock[name]["file_name"] for name in packages)],
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,

@@ -7,7 +7,8 @@
 //    the worker's name by the notebook gate), started when the worker starts (the gate starts it with the
 //    page), not after marimo's page scripts and a second round of package loading;
 //  - every runtime file of the plan is requested at once, each exactly once;
-//  - pure-Python wheels are imported from their archives, not extracted file by file (worker_boot.py);
+//  - wheels are imported from their archives, not extracted file by file (worker_boot.py), extension
+//    modules included: the boot never runs Pyodide's package loader;
 //  - jedi, parso and docutils (code completion and docstrings: editing features) are not loaded unless the
 //    notebook imports them; imported later anyway (by marimo or by the notebook), they are installed then,
 //    synchronously, from the same runtime.

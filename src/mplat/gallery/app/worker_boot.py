@@ -4,14 +4,17 @@ marimo session: where packages are imported from, and what marimo needs at launc
 Published inside apps/mplat-controller.js (controller.py puts this file's source in the controller's
 CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/gallery/test_worker_boot.py).
 
-- **Pure-Python wheels are imported from their archives** (`ArchiveImports`). Pyodide's `loadPackage`
+- **Wheels are imported from their archives** (`ArchiveImports`). Pyodide's `loadPackage`
   extracts every file of a wheel into site-packages: for a notebook's boot set, 4,400 files, about a second
   of the worker's time, although a session imports a third of them. Here a module's source and its
   build-time bytecode (`__pycache__/*.cpython-314.pyc`, added by precompile.py) are read from the archive
   when it is imported. Every other file (package data, `*.dist-info`) is extracted as Pyodide would, so
   `__file__`-relative data, `importlib.resources` and `importlib.metadata` work unchanged; modules keep
   the paths they would have had in site-packages (tracebacks, `inspect.getsource` read the archive).
-  Wheels with compiled extensions still go through `loadPackage` (their shared libraries must be loaded).
+  Extension modules (`.so`, msgspec's) are extracted too, and Python's import loads them through
+  Emscripten's dlopen, synchronously, as Pyodide's own loader would have after loading them; the boot then
+  never runs Pyodide's package loader. Wheels that need a shared-library package still go through
+  `loadPackage` (controller.py decides).
 - **jedi, parso and docutils on demand** (`DeferredPackages`): code completion and docstrings are editing
   features; a read-only app boots without them, and they are installed from the runtime (sha256-checked)
   when something imports them.
@@ -247,7 +250,7 @@ def boot(
     build's generated code is."""
     if generated_code:
         install_generated_code(load_generated_code(generated_code))
-    site_packages = sysconfig.get_paths()["purelib"]
+    site_packages = "/" + sysconfig.get_paths()["purelib"].lstrip("/")  # Pyodide's reads "//lib/…"
     archives = ArchiveImports(site_packages)
     for wheel in wheels:
         archives.add(wheel)
