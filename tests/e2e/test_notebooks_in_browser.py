@@ -114,6 +114,18 @@ def test_notebook_runs_and_reacts_with_zero_third_party_requests(
         assert refused == [], refused
 
 
+def test_notebooks_boot_from_slices_and_never_fetch_a_sliced_wheel_whole(running: RunningNotebooks) -> None:
+    """Of a wheel the build sliced (slices.py), every notebook's boot and first interactions read only the
+    slice: the build's trace saw every module they import, so no whole wheel is fetched after all."""
+    for slug in SLUGS:
+        running.open(slug)
+    runtime = [url.split("?")[0] for url in running.guard.requests if "/runtime/" in url]
+    slices = {url for url in runtime if url.endswith(".boot.zip")}
+    assert any("/marimo_base-" in url for url in slices), "marimo's wheel is sliced"
+    whole = {url.removesuffix(".boot.zip") + ".whl" for url in slices}
+    assert whole.isdisjoint(runtime), sorted(whole & set(runtime))
+
+
 def test_a_preset_link_opens_the_notebook_with_its_inputs(
     site_server: SiteServer, context: BrowserContext, guard: OriginGuard
 ) -> None:

@@ -114,6 +114,17 @@ def test_wheels_are_imported_from_their_archives_unless_they_need_a_shared_libra
     assert set(plan["archives"]) == set(plan["packages"]) - {"ssl", "openssl"}
 
 
+def test_a_sliced_wheel_is_fetched_as_its_boot_slice() -> None:
+    slices = {
+        "plotly": ("packages/plotly.boot.zip", "ab" * 32),
+        "jedi": ("packages/jedi.boot.zip", "cd" * 32),
+    }
+    plan = boot_plan(LOCK, _notebook("plotly"), "assets/worker-x.js", "../runtime/", slices)
+    assert plan["slices"] == {"plotly": ["packages/plotly.boot.zip", "ab" * 32]}  # jedi is not booted
+    assert "packages/plotly.boot.zip" in plan["files"] and "packages/plotly.whl" not in plan["files"]
+    assert "packages/narwhals.whl" in plan["files"]  # not sliced: the whole wheel
+
+
 # ---- the browser ----
 
 

@@ -23,6 +23,7 @@ from pyodide_lock.spec import PyodideLockSpec
 
 from gallery.conftest import write_project
 from mplat.gallery.precompile import GENERATED_CODE, WORKER_BOOT, trace_imports
+from mplat.gallery.slices import SLICE_INDEX, slice_name
 
 pytestmark = pytest.mark.xdist_group("precompile")  # one worker builds the module's site
 
@@ -111,6 +112,21 @@ def test_wheels_carry_unchecked_hash_bytecode_listed_in_their_record(compiled_si
     with zipfile.ZipFile(site / "runtime" / "python_stdlib.zip") as zf:
         stdlib = set(zf.namelist())
     assert {"json/__init__.py", "json/__init__.pyc"} <= stdlib  # zipimport's layout: beside the source
+
+
+def test_a_large_wheel_gets_a_boot_slice_of_what_a_page_load_reads(compiled_site: tuple[Path, str]) -> None:
+    site = compiled_site[0] / "site"
+    entry = _lock(site)["marimo-base"]
+    wheel = site / "runtime" / entry["file_name"]
+    boot = wheel.with_name(slice_name(wheel.name))
+    with zipfile.ZipFile(boot) as zf:
+        names = set(zf.namelist())
+        index = json.loads(zf.read(SLICE_INDEX))
+    assert "marimo/__pycache__/__init__.cpython-314.pyc" in names and "marimo/__init__.py" not in names
+    assert index["sha256"] == entry["sha256"] and "marimo/__init__.py" in index["sources"]
+    assert any(n.endswith(".dist-info/METADATA") for n in names)  # importlib.metadata reads it at boot
+    assert boot.stat().st_size < wheel.stat().st_size * 0.7
+    assert slice_name(wheel.name) in (site / "apps" / "good-demo.html").read_text()  # in the page's plan
 
 
 def test_the_lockfile_follows_pyodides_schema(compiled_site: tuple[Path, str]) -> None:

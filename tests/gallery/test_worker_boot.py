@@ -10,6 +10,7 @@ report its version through `importlib.metadata`, show its source, and hold a nam
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.resources
@@ -25,6 +26,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from mplat.gallery.slices import SLICE_INDEX, boot_slice
 
 WORKER_BOOT = Path(__file__).parents[2] / "src" / "mplat" / "gallery" / "app" / "worker_boot.py"
 TAG = sys.implementation.cache_tag
@@ -56,6 +59,7 @@ def _wheel(path: Path, site: Path) -> Path:
         f"demo_archive/__pycache__/sub.{TAG}.pyc": _unchecked_pyc(
             "WHERE = 'bytecode'\n\ndef shown():\n    return 'shown'\n", str(site / "demo_archive" / "sub.py")
         ),
+        "demo_archive/extra.py": "VALUE = 'from the whole wheel'\n",  # no page load imports it
         "demo_archive/settings.json": json.dumps({"tilt": 35}),
         "demo_archive/texts/hello.txt": "hello",
         "demo_space/part/__init__.py": "NAME = 'part of a namespace package'\n",
@@ -109,6 +113,99 @@ def test_a_namespace_package_in_an_archive_imports(imported_from_archive: Path) 
     from demo_space import part  # type: ignore[import-not-found]
 
     assert part.NAME == "part of a namespace package"
+
+
+# Boot slices (slices.py): what a page load reads of a wheel; the rest of the wheel is fetched if asked for.
+class _WholeWheelServer:
+    """Stands in for the synchronous request worker_boot makes for a whole wheel; counts them."""
+
+    def __init__(self, wheel: Path) -> None:
+        self.wheel, self.requests = wheel, []
+
+    def __call__(self, url: str) -> bytes:
+        self.requests.append(url)
+        return self.wheel.read_bytes()
+
+
+@pytest.fixture
+def sliced(tmp_path: Path) -> Iterator[tuple[Path, Path, _WholeWheelServer]]:
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    wheel = _wheel(tmp_path / "demo_archive-1.2-py3-none-any.whl", site)
+    imported = ["demo_archive/__init__.py", "demo_archive/sub.py"]  # what the trace saw
+    boot_slice_path = boot_slice(wheel, imported, tmp_path / "cache", TAG)
+    boot = _load_worker_boot()
+    server = _WholeWheelServer(wheel)
+    boot.fetch_sync = server
+    finder = boot.ArchiveImports(str(site))
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    finder.add(
+        {"path": str(boot_slice_path), "index": SLICE_INDEX, "url": "/runtime/demo.whl", "sha256": sha}
+    )
+    sys.meta_path.insert(0, finder)
+    sys.path.insert(0, str(site))
+    importlib.invalidate_caches()
+    try:
+        yield site, boot_slice_path, server
+    finally:
+        sys.meta_path.remove(finder)
+        sys.path.remove(str(site))
+        for name in [m for m in sys.modules if m.split(".")[0] in ("demo_archive", "demo_space")]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
+
+
+def test_a_slice_holds_the_traced_bytecode_the_data_and_an_index_not_the_sources(
+    sliced: tuple[Path, Path, _WholeWheelServer],
+) -> None:
+    _, boot_slice_path, _ = sliced
+    with zipfile.ZipFile(boot_slice_path) as archive:
+        names = set(archive.namelist())
+        index = json.loads(archive.read(SLICE_INDEX))
+    assert f"demo_archive/__pycache__/sub.{TAG}.pyc" in names and "demo_archive/sub.py" not in names
+    assert "demo_archive/__init__.py" in names  # traced but not compiled: its source instead
+    assert "demo_archive/extra.py" not in names  # not traced: only in the whole wheel
+    assert {"demo_archive/settings.json", "demo_archive-1.2.dist-info/METADATA"} <= names
+    assert (
+        "demo_archive/extra.py" in index["sources"] and index["wheel"] == "demo_archive-1.2-py3-none-any.whl"
+    )
+
+
+def test_a_page_load_imports_from_the_slice_without_the_whole_wheel(
+    sliced: tuple[Path, Path, _WholeWheelServer],
+) -> None:
+    import demo_archive
+
+    assert demo_archive.sub.WHERE == "bytecode" and demo_archive.SETTINGS == {"tilt": 35}
+    assert importlib.metadata.version("demo-archive") == "1.2"
+    assert sliced[2].requests == [], "the whole wheel was fetched for what the slice holds"
+
+
+def test_a_module_outside_the_slice_fetches_the_whole_wheel_once(
+    sliced: tuple[Path, Path, _WholeWheelServer],
+) -> None:
+    import demo_archive
+    from demo_archive import extra  # type: ignore[attr-defined]
+
+    assert extra.VALUE == "from the whole wheel"
+    assert inspect.getsource(demo_archive.sub.shown).startswith("def shown():")  # tracebacks, inspect
+    assert sliced[2].requests == ["/runtime/demo.whl"]
+
+
+def test_a_source_asked_for_fetches_the_whole_wheel(sliced: tuple[Path, Path, _WholeWheelServer]) -> None:
+    import demo_archive
+
+    assert "def shown():" in inspect.getsource(demo_archive.sub)
+    assert sliced[2].requests == ["/runtime/demo.whl"]
+
+
+def test_a_whole_wheel_that_does_not_match_the_lockfile_fails_the_import(
+    sliced: tuple[Path, Path, _WholeWheelServer], tmp_path: Path
+) -> None:
+    sliced[2].wheel = tmp_path / "tampered.whl"
+    sliced[2].wheel.write_bytes(b"not the wheel")
+    with pytest.raises(ImportError, match="/runtime/demo.whl does not match the runtime's lockfile"):
+        import demo_archive.extra  # type: ignore[import-not-found]  # noqa: F401
 
 
 # The build's generated code (precompile.py step 3): dataclass methods and regular expressions compiled at

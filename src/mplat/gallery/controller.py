@@ -17,8 +17,8 @@ What the build does for it (docs/gallery.md, "Boot"):
   packages, without jedi, parso and docutils (editing features a read-only app never uses; the controller
   installs them if something imports them later) — and the runtime files they are. Wheels are `archives`:
   imported from the wheel, not extracted file by file (`app/worker_boot.py`, the Python the controller runs
-  in the worker), extension modules included (`imported_from_archive`); what needs a shared-library package,
-  if any, one `loadPyodide` call loads.
+  in the worker), extension modules included (`imported_from_archive`), and of a large wheel only its boot
+  slice (`slices`: slices.py); what needs a shared-library package, if any, one `loadPyodide` call loads.
 - **The page** (`add_boot_script`): `window.MPLAT_BOOT` (the plan) before the notebook gate, which starts
   marimo's kernel worker at once with the plan in its name, instead of after marimo's ~300 page scripts.
 - **plotly.js and MathJax after the runtime** (`defer_plot_chunk`, and `mathjax` in the plan): marimo loads its
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.resources import files
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from .errors import GalleryError
 from .export import MATHJAX_LOCAL
 from .model import Notebook
 from .precompile import GENERATED_CODE, STDLIB_PREFIX
+from .slices import SLICE_INDEX
 
 CONTROLLER_FILE = "mplat-controller.js"  # in apps/, beside the pages (revalidated, not cached for good)
 # The worker's name is "marimo::controller" + SEPARATOR + the plan as JSON.
@@ -86,6 +87,7 @@ def controller_source() -> str:
         "marimoBoot": list(MARIMO_BOOT),
         "workerBoot": worker_boot,
         "generatedCode": f"{STDLIB_PREFIX}/{GENERATED_CODE}",  # the build's, if it made any
+        "sliceIndex": SLICE_INDEX,
     }
     marker = "/*MPLAT_CONTROLLER_CONFIG*/ null"
     source = _template()
@@ -201,18 +203,28 @@ def imported_from_archive(lock: dict, name: str) -> bool:
     )
 
 
-def boot_plan(lockfile: bytes, notebook: Notebook, worker: str, runtime_url: str) -> dict:
+def boot_plan(
+    lockfile: bytes,
+    notebook: Notebook,
+    worker: str,
+    runtime_url: str,
+    slices: Mapping[str, tuple[str, str]] | None = None,
+) -> dict:
     """What the notebook's page gives the controller: its packages and the runtime files to fetch at once
-    (paths relative to the runtime folder); URLs relative to the page."""
+    (paths relative to the runtime folder); URLs relative to the page. `slices`: package → its boot slice
+    (file, sha256; slices.py), fetched instead of the wheel for a package imported from its archive."""
     lock = json.loads(lockfile)["packages"]
     packages = _closure(lock, [*MARIMO_BOOT, *notebook_packages(lock, notebook)])
+    archives = [name for name in packages if imported_from_archive(lock, name)]
+    sliced = {name: list(slices[name]) for name in archives if slices and name in slices}
     return {
         "separator": SEPARATOR,
         "worker": worker,
         "runtime": runtime_url,
         "packages": packages,
-        "archives": [name for name in packages if imported_from_archive(lock, name)],
-        "files": [*CORE_FETCHED, *(lock[name]["file_name"] for name in packages)],
+        "archives": archives,
+        "slices": sliced,
+        "files": [*CORE_FETCHED, *(sliced[n][0] if n in sliced else lock[n]["file_name"] for n in packages)],
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,
     }

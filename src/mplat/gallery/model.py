@@ -56,6 +56,7 @@ class RuntimePackage:
     imports: tuple[str, ...]
     depends: tuple[str, ...]
     size: int
+    boot_slice: tuple[str, str] | None = None  # (file name like file_name, sha256): slices.py
 
 
 @dataclass(frozen=True)

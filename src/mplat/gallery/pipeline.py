@@ -379,8 +379,10 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     runtime_url = f"../{RUNTIME_DIR}/"
     # Our boot controller (controller.py): each page gets its notebook's plan, before the gate that uses it.
     worker = f"assets/{kernel_worker(prepared.exports.frontend_dir / 'assets').name}"
+    slices = {p.name: p.boot_slice for p in prepared.runtime.packages if p.boot_slice}
     plans = {
-        nb.slug: boot_plan(prepared.runtime.lockfile, nb, worker, runtime_url) for nb in prepared.notebooks
+        nb.slug: boot_plan(prepared.runtime.lockfile, nb, worker, runtime_url, slices)
+        for nb in prepared.notebooks
     }
     server_slugs = {nb.slug for nb in prepared.server_notebooks}
 

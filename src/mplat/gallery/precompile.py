@@ -88,8 +88,14 @@ class _Archive:
         return STDLIB_PREFIX if self.is_stdlib else SITE_PACKAGES
 
 
-def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _: None) -> dict[Path, Path]:
-    """Map each archive to its copy with compiled bytecode (the archive itself when nothing was compiled)."""
+@dataclass(frozen=True)
+class Precompiled:
+    archives: dict[Path, Path]  # each archive → its copy with compiled bytecode (itself if nothing was)
+    imported: dict[Path, tuple[str, ...]]  # each archive → the `.py` members a page load imports
+
+
+def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _: None) -> Precompiled:
+    """Each archive's copy with compiled bytecode, and what a page load imports from it."""
     archives = [_Archive(p, sha256_file(p), f"a{i}") for i, p in enumerate(request.archives)]
     cache = request.cache_dir / "compiled" / _runtime_id(request.pyodide_dir)
     with _Workspace(cache) as work:
@@ -128,7 +134,8 @@ def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _
             work.run(request.pyodide_dir, {"compile": spec, **generate})
             for archive, _, target in jobs:
                 _repack(archive.path, work.root / archive.folder, target)
-    return result
+    imported = {a.path: tuple(sorted(wanted.get(a.sha, ()))) for a in archives}
+    return Precompiled(result, imported)
 
 
 def _runtime_id(pyodide_dir: Path) -> str:

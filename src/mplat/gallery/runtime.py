@@ -30,6 +30,7 @@ from mplat.files import atomic_path, digest_paths, link_or_copy, sha256_file, wr
 from .errors import SERVER_TIER_HINT, GalleryError, NotebookError
 from .model import Notebook, RuntimePackage
 from .precompile import PRECOMPILE_FORMAT, STDLIB_ZIP, PrecompileRequest, precompile
+from .slices import SLICE_FORMAT, boot_slice, worth_slicing
 from .slim import POLICY as SLIM_POLICY
 from .slim import slim
 from .tools import tool_env
@@ -223,7 +224,7 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
 
 
-RUNTIME_CACHE_FORMAT = 2  # bump when the bundle's content changes for the same inputs
+RUNTIME_CACHE_FORMAT = 3  # bump when the bundle's content changes for the same inputs
 
 
 def runtime_key(request: RuntimeRequest) -> str:
@@ -231,7 +232,7 @@ def runtime_key(request: RuntimeRequest) -> str:
     bytecode trace: an edit that imports nothing new resolves nothing."""
     pyodide = [request.pyodide_dir / "pyodide-lock.json", request.pyodide_dir / "package.json"]
     payload = {
-        "format": [RUNTIME_CACHE_FORMAT, PRECOMPILE_FORMAT if request.precompile else None],
+        "format": [RUNTIME_CACHE_FORMAT, [PRECOMPILE_FORMAT, SLICE_FORMAT] if request.precompile else None],
         "slim": SLIM_POLICY if request.slim_wheels else None,
         "marimo": request.marimo_version,
         "dist_url": request.pyodide_dist_url,
@@ -276,7 +277,14 @@ def _read_record(record: Path) -> RuntimeBundle | None:
         if any(_stamp(path) != saved["stamps"][rel] for rel, path in files.items()):
             return None
         packages = tuple(
-            RuntimePackage(**{**p, "imports": tuple(p["imports"]), "depends": tuple(p["depends"])})
+            RuntimePackage(
+                **{
+                    **p,
+                    "imports": tuple(p["imports"]),
+                    "depends": tuple(p["depends"]),
+                    "boot_slice": tuple(p["boot_slice"]) if p.get("boot_slice") else None,
+                }
+            )
             for p in saved["packages"]
         )
         return RuntimeBundle(files=files, lockfile=saved["lockfile"].encode(), packages=packages)
@@ -365,9 +373,19 @@ def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda
             ),
             log,
         )
-        core[STDLIB_ZIP] = compiled[core[STDLIB_ZIP]]
-        resolved = {name: replace(info, path=compiled[info.path]) for name, info in resolved.items()}
-    return _bundle(core, stock_lock, resolved)
+        core[STDLIB_ZIP] = compiled.archives[core[STDLIB_ZIP]]
+        # A wheel's boot slice: what a page load reads of it (slices.py); the controller fetches it instead.
+        tag = "cpython-" + "".join(stock_lock["info"]["python"].split(".")[:2])  # as the browser names .pyc
+        slices = {
+            name: boot_slice(
+                compiled.archives[info.path], compiled.imported[info.path], request.cache_dir, tag
+            )
+            for name, info in resolved.items()
+            if compiled.imported[info.path] and worth_slicing(compiled.archives[info.path])
+        }
+        resolved = {name: replace(info, path=compiled.archives[info.path]) for name, info in resolved.items()}
+        return _bundle(core, stock_lock, resolved, slices)
+    return _bundle(core, stock_lock, resolved, {})
 
 
 def _unprovided(imports: frozenset[str], resolved: dict[str, WheelInfo]) -> set[str]:
@@ -420,9 +438,12 @@ def _unavailable(need: _Need, reason: str) -> GalleryError:
     return GalleryError(what)
 
 
-def _bundle(core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelInfo]) -> RuntimeBundle:
+def _bundle(
+    core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelInfo], slices: dict[str, Path]
+) -> RuntimeBundle:
     """The runtime's files and its lockfile, built with `pyodide-lock` (Pyodide's own schema for the file:
-    a field it does not know, or a missing one, fails the build instead of the browser)."""
+    a field it does not know, or a missing one, fails the build instead of the browser). Boot slices lie
+    beside their wheels; the lockfile does not know them (marimo's own controller loads whole wheels)."""
     files = dict(core)
     entries: dict[str, PackageSpec] = {}
     packages = []
@@ -431,6 +452,10 @@ def _bundle(core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelIn
         sha = info.sha256
         rel = f"packages/{sha[:16]}/{info.path.name}"
         files[rel] = info.path
+        boot = None
+        if name in slices:
+            boot = (f"packages/{sha[:16]}/{slices[name].name}", sha256_file(slices[name]))
+            files[boot[0]] = slices[name]
         depends: list[str] = sorted({canonicalize_name(r.name) for r in info.requires} & set(resolved))
         entries[name] = PackageSpec(
             name=name, version=info.version, file_name=rel, install_dir="site", sha256=sha,
@@ -438,7 +463,7 @@ def _bundle(core: dict[str, Path], stock_lock: dict, resolved: dict[str, WheelIn
         )  # fmt: skip
         packages.append(
             RuntimePackage(
-                name, info.version, rel, sha, info.top_level, tuple(depends), info.path.stat().st_size
+                name, info.version, rel, sha, info.top_level, tuple(depends), info.path.stat().st_size, boot
             )
         )
     lock = PyodideLockSpec(info=InfoSpec.from_dict(stock_lock["info"]), packages=entries).to_dict()

@@ -8,14 +8,15 @@
 //    page), not after marimo's page scripts and a second round of package loading;
 //  - every runtime file of the plan is requested at once, each exactly once;
 //  - wheels are imported from their archives, not extracted file by file (worker_boot.py), extension
-//    modules included: the boot never runs Pyodide's package loader;
+//    modules included: the boot never runs Pyodide's package loader; of a wheel the build sliced, only its
+//    boot slice is fetched (what a page load reads: slices.py), the whole wheel if more is asked for;
 //  - jedi, parso and docutils (code completion and docstrings: editing features) are not loaded unless the
 //    notebook imports them; imported later anyway (by marimo or by the notebook), they are installed then,
 //    synchronously, from the same runtime.
 // The Python part (the import finders, marimo's launch patch) is worker_boot.py, in CONFIG.workerBoot.
 "use strict";
 
-const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred: [...], marimoBoot: [...], workerBoot, generatedCode}
+const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred, marimoBoot, workerBoot, generatedCode, sliceIndex}
 const DEFERRED = new Set(CONFIG.deferred);
 const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
 
@@ -47,14 +48,24 @@ async function sha256Hex(buffer) {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/* A wheel of the runtime, checked against the lockfile as Pyodide's loadPackage checks what it loads. */
-async function verifiedWheel(indexURL, entry) {
-  const url = new URL(entry.file_name, indexURL).href;
+/* A runtime file, checked against its sha256 (the lockfile's, or the plan's for a boot slice) as Pyodide's
+   loadPackage checks what it loads. */
+async function verified(indexURL, fileName, sha256) {
+  const url = new URL(fileName, indexURL).href;
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  if ((await sha256Hex(bytes)) !== entry.sha256) throw new Error(`${url} does not match the runtime's lockfile`);
-  return { name: entry.file_name.split("/").pop(), bytes };
+  if ((await sha256Hex(bytes)) !== sha256) throw new Error(`${url} does not match the runtime's lockfile`);
+  return { name: fileName.split("/").pop(), bytes };
+}
+
+/* What worker_boot.py imports a package from: its boot slice (slices.py), with where the whole wheel is
+   should a module or a source outside the slice be asked for; or the whole wheel. */
+function archiveSource(indexURL, lock, plan, name) {
+  const entry = lock.packages[name];
+  const slice = (plan.slices || {})[name];
+  if (!slice) return { file: entry.file_name, sha256: entry.sha256, wheel: null };
+  return { file: slice[0], sha256: slice[1], wheel: { url: new URL(entry.file_name, indexURL).href, sha256: entry.sha256 } };
 }
 
 /* Requests every file of the plan now, and hands each response to the first fetch() of its URL (Pyodide's
@@ -96,12 +107,18 @@ async function boot(plan) {
       packages: plan.packages.filter((name) => !archives.has(name)),
       convertNullToNone: true,
     }),
-    Promise.all([...archives].map((name) => verifiedWheel(indexURL, lock.packages[name]))),
+    Promise.all(
+      [...archives].map(async (name) => {
+        const source = archiveSource(indexURL, lock, plan, name);
+        return { ...(await verified(indexURL, source.file, source.sha256)), wheel: source.wheel };
+      }),
+    ),
   ]);
   pyodide.FS.mkdirTree(ARCHIVES_DIR);
-  const paths = wheels.map(({ name, bytes }) => {
+  const paths = wheels.map(({ name, bytes, wheel }) => {
     pyodide.FS.writeFile(`${ARCHIVES_DIR}/${name}`, bytes);
-    return `${ARCHIVES_DIR}/${name}`;
+    const path = `${ARCHIVES_DIR}/${name}`;
+    return wheel ? { path, index: CONFIG.sliceIndex, ...wheel } : path;
   });
   const namespace = pyodide.toPy({ __name__: "mplat_worker_boot" });
   const [packages, deferred, wheelPaths] = [lock.packages, [...DEFERRED], paths].map((v) => pyodide.toPy(v));

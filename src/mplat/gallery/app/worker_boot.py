@@ -15,6 +15,9 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
   Emscripten's dlopen, synchronously, as Pyodide's own loader would have after loading them; the boot then
   never runs Pyodide's package loader. Wheels that need a shared-library package still go through
   `loadPackage` (controller.py decides).
+- **Boot slices** (slices.py): of a large wheel the controller fetched only what a page load reads (the
+  traced modules' bytecode, the data, an index of every module). A module outside the slice, or a source
+  asked for (tracebacks, `inspect`), fetches the whole wheel then, once, sha256-checked (`fetch_sync`).
 - **jedi, parso and docutils on demand** (`DeferredPackages`): code completion and docstrings are editing
   features; a read-only app boots without them, and they are installed from the runtime (sha256-checked)
   when something imports them.
@@ -34,6 +37,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import io
+import json
 import marshal
 import os
 import sys
@@ -48,57 +52,109 @@ SOURCE_SUFFIXES = (".py", ".pyc")
 
 
 class _ArchiveLoader(importlib.machinery.SourceFileLoader):
-    """A source loader whose files, where the archive has them, are read from the archive."""
+    """A source loader whose files, where an archive has them, are read from the archive."""
 
-    def __init__(self, fullname: str, path: str, members: dict[str, tuple[zipfile.ZipFile, str]]) -> None:
+    def __init__(self, fullname: str, path: str, archives: ArchiveImports) -> None:
         super().__init__(fullname, path)
-        self._members = members
+        self._archives = archives
 
     def get_data(self, path: str) -> bytes:
-        hit = self._members.get(path)
+        hit = self._archives.member(path)
         if hit is None:
             return super().get_data(path)
         archive, name = hit
         return archive.read(name)
 
     def path_stats(self, path: str) -> Mapping[str, Any]:
-        # Asked only for a module the build did not compile (no unchecked-hash .pyc in the archive).
-        hit = self._members.get(path)
-        if hit is None:
+        # Asked before the bytecode is read; the build's is unchecked-hash, so the time is never compared.
+        # A source only the whole wheel has is not fetched for this.
+        if not self._archives.knows(path):
             return super().path_stats(path)
-        return {"mtime": 0, "size": hit[0].getinfo(hit[1]).file_size}
+        hit = self._archives.member(path, fetch=False)
+        return {"mtime": 0, "size": hit[0].getinfo(hit[1]).file_size if hit else 0}
+
+
+class _WholeWheel:
+    """A wheel the boot has only the slice of: where to fetch the rest, once, if asked for."""
+
+    def __init__(self, url: str, sha256: str) -> None:
+        self.url, self.sha256 = url, sha256
 
 
 class ArchiveImports(importlib.abc.MetaPathFinder):
-    """First on sys.meta_path: the modules of the wheels given to `add`, imported from those wheels."""
+    """First on sys.meta_path: the modules of the wheels (or boot slices) given to `add`, imported from them."""
 
     def __init__(self, site_packages: str) -> None:
         self.site_packages = site_packages
         self._members: dict[str, tuple[zipfile.ZipFile, str]] = {}  # site-packages path → (archive, member)
         self._modules: dict[str, tuple[str, bool]] = {}  # module name → (site-packages path, is package)
+        self._elsewhere: dict[str, _WholeWheel] = {}  # site-packages path → the wheel that has it
+        self._made: set[str] = set()
 
-    def add(self, wheel: str) -> None:
-        archive = zipfile.ZipFile(wheel)
-        made: set[str] = set()
+    def add(self, source: str | Mapping[str, str]) -> None:
+        """A whole wheel (its path), or a boot slice: {"path", "index": the member listing the wheel's
+        modules, "url" and "sha256" of the whole wheel} (slices.py)."""
+        if isinstance(source, str):
+            self._add_members(zipfile.ZipFile(source))
+            return
+        archive = zipfile.ZipFile(source["path"])
+        index = json.loads(archive.read(source["index"]))
+        self._add_members(archive, skip=source["index"])
+        wheel = _WholeWheel(source["url"], source["sha256"])
+        for name in index["sources"]:
+            path = self._folder_for(name)
+            if path not in self._members:
+                self._elsewhere[path] = wheel
+            self._register(name, path)
+
+    def _folder_for(self, name: str) -> str:
+        path = os.path.join(self.site_packages, name)
+        folder = os.path.dirname(path)
+        if folder not in self._made:  # packages stay folders: namespace packages, data beside modules
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        return path
+
+    def _add_members(self, archive: zipfile.ZipFile, skip: str = "") -> None:
         for info in archive.infolist():
             name = info.filename
-            if name.endswith("/"):
+            if name.endswith("/") or name == skip:
                 continue
-            path = os.path.join(self.site_packages, name)
-            folder = os.path.dirname(path)
-            if folder not in made:  # packages stay folders: namespace packages, data beside modules
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
+            path = self._folder_for(name)
             if not name.endswith(SOURCE_SUFFIXES):
                 archive.extract(info, self.site_packages)
                 continue
             self._members[path] = (archive, name)
             if name.endswith(".py"):
-                parts = name[:-3].split("/")
-                if parts[-1] == "__init__":
-                    self._modules[".".join(parts[:-1])] = (path, True)
-                else:
-                    self._modules.setdefault(".".join(parts), (path, False))
+                self._register(name, path)
+
+    def _register(self, name: str, path: str) -> None:
+        parts = name[:-3].split("/")
+        if parts[-1] == "__init__":
+            self._modules[".".join(parts[:-1])] = (path, True)
+        else:
+            self._modules.setdefault(".".join(parts), (path, False))
+
+    def knows(self, path: str) -> bool:
+        return path in self._members or path in self._elsewhere
+
+    def member(self, path: str, fetch: bool = True) -> tuple[zipfile.ZipFile, str] | None:
+        """Where `path` is read from; a file only a whole wheel has fetches that wheel (unless `fetch` is off)."""
+        wheel = self._elsewhere.get(path)
+        if wheel is not None and fetch:
+            self._fetch(wheel)
+        return self._members.get(path)
+
+    def _fetch(self, wheel: _WholeWheel) -> None:
+        data = fetch_sync(wheel.url)
+        if hashlib.sha256(data).hexdigest() != wheel.sha256:
+            raise ImportError(f"{wheel.url} does not match the runtime's lockfile")
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for name in archive.namelist():
+            if name.endswith(SOURCE_SUFFIXES):
+                self._members.setdefault(os.path.join(self.site_packages, name), (archive, name))
+        for path in [p for p, w in self._elsewhere.items() if w is wheel]:
+            del self._elsewhere[path]
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
@@ -110,9 +166,22 @@ class ArchiveImports(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(
             fullname,
             file,
-            loader=_ArchiveLoader(fullname, file, self._members),
+            loader=_ArchiveLoader(fullname, file, self),
             submodule_search_locations=[os.path.dirname(file)] if package else None,
         )
+
+
+def fetch_sync(url: str) -> bytes:
+    """A runtime file, synchronously (imports are synchronous; a worker may block on a request)."""
+    import js  # type: ignore[import-not-found]  # Pyodide's bridge to the worker's JavaScript
+
+    request = js.XMLHttpRequest.new()
+    request.open("GET", url, False)
+    request.responseType = "arraybuffer"
+    request.send()
+    if request.status != 200:
+        raise ImportError(f"{url} answered HTTP {request.status}")
+    return bytes(request.response.to_bytes())
 
 
 class DeferredPackages(importlib.abc.MetaPathFinder):
@@ -142,21 +211,10 @@ class DeferredPackages(importlib.abc.MetaPathFinder):
         for dependency in entry.get("depends", []):
             if dependency in self.lock and not self._installed(dependency):
                 self._install(dependency)
-        data = self._download(entry["file_name"])
+        data = fetch_sync(self.base + entry["file_name"])
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise ImportError(f"{name}: {entry['file_name']} does not match the runtime's lockfile")
         zipfile.ZipFile(io.BytesIO(data)).extractall(self.site_packages)
-
-    def _download(self, file_name: str) -> bytes:
-        import js  # type: ignore[import-not-found]  # Pyodide's bridge to the worker's JavaScript
-
-        request = js.XMLHttpRequest.new()
-        request.open("GET", self.base + file_name, False)
-        request.responseType = "arraybuffer"
-        request.send()
-        if request.status != 200:
-            raise ImportError(f"{file_name} answered HTTP {request.status}")
-        return bytes(request.response.to_bytes())
 
 
 def load_generated_code(path: str) -> dict[str, Any]:
@@ -243,7 +301,7 @@ def boot(
     lock: dict[str, Any],
     base: str,
     deferred: Iterable[str],
-    wheels: Iterable[str],
+    wheels: Iterable[str | Mapping[str, str]],
     generated_code: str | None = None,
 ) -> None:
     """Called once by the controller, with the wheels it wrote into the worker's file system and where the

@@ -100,7 +100,7 @@
     var runtime = new URL(boot.runtime, location.href).href;
     var plan = {
       indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
-      packages: boot.packages, archives: boot.archives, files: boot.files,
+      packages: boot.packages, archives: boot.archives, slices: boot.slices, files: boot.files,
     };
     var copy = {};
     for (var key in options || {}) copy[key] = options[key];
