@@ -31,7 +31,8 @@ POINTER_EVENTS = "getComputedStyle(document.querySelector('marimo-ui-element')).
 
 
 def _python_downloads(urls: list[str]) -> list[str]:
-    return [u for u in urls if u.endswith((".whl", "pyodide.asm.wasm", "python_stdlib.zip"))]
+    # A large wheel boots from its slice (<wheel>.boot.zip): that counts as downloading Python too.
+    return [u for u in urls if u.endswith((".whl", ".boot.zip", "pyodide.asm.wasm", "python_stdlib.zip"))]
 
 
 def _open_notebook(page: Page, server: SiteServer) -> Frame:

@@ -280,9 +280,11 @@ class _Workspace:
             [node, str(SCRIPT), str(spec_file)], capture_output=True, text=True, env=tool_env(), timeout=1800
         )
         if result.returncode != 0 or not output.is_file():
+            # Node.js quotes the (minified, one-line) source of the failing JavaScript: keep the readable lines.
+            readable = "\n".join(line for line in result.stderr.strip().splitlines() if len(line) < 400)
             raise GalleryError(
                 "compiling Python bytecode with Pyodide under Node.js failed (set the gallery option "
-                f"`precompile_python: false` to ship sources only):\n{result.stderr.strip()[-2000:]}"
+                f"`precompile_python: false` to ship sources only):\n{readable[-2000:]}"
             )
         return json.loads(output.read_text())
 
