@@ -306,11 +306,35 @@
     await setUpGallery(worker);
   }
 
-  const ready = register();
+  /* On a page whose notebook is starting Python, the worker is registered (or checked for an update) only
+     once that boot is over: a first visit's install (the site's shell, fetched, hashed and stored) or an
+     update's download would otherwise take the CPU and the link from it (~0.4 s of a 2-core machine). */
+  function bootOver() {
+    const notebook = document.querySelector(".mplat-notebook[data-slug]");
+    const html = document.documentElement;
+    if (!notebook || notebook.dataset.tier === "server") return Promise.resolve(); // a preview runs no Python
+    const settled = () =>
+      ["ready", "failed"].includes(html.getAttribute("data-mplat-kernel")) ||
+      html.getAttribute("data-mplat-gate") === "waiting"; // held for "Run interactive": nothing is booting
+    if (settled()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        if (!settled()) return;
+        window.removeEventListener("mplat:kernel", done);
+        window.removeEventListener("mplat:gate", done);
+        resolve();
+      };
+      window.addEventListener("mplat:kernel", done);
+      window.addEventListener("mplat:gate", done);
+      setTimeout(resolve, KERNEL_WAIT_MS);
+    });
+  }
+
+  const ready = bootOver().then(register);
   const onPage = () => ready.then(setUpPage).catch((error) => console.warn("mplat offline:", error));
   window.mplatOffline = {
     // What the periodic check does; tests and the console can call it.
-    checkForUpdate: () => (registration ? registration.update() : Promise.resolve()),
+    checkForUpdate: () => ready.then(() => (registration ? registration.update() : undefined)),
   };
   // Material's instant navigation swaps pages without reloading scripts: it announces each page on document$.
   if (window.document$ && typeof window.document$.subscribe === "function") window.document$.subscribe(onPage);
