@@ -106,12 +106,12 @@ def test_every_copy_source_exists_and_is_in_the_build_context() -> None:
     for source, _ in copies():
         path = REPO_ROOT / source
         assert path.exists(), f"COPY source {source} does not exist"
-        files = [path] if path.is_file() else [item for item in path.rglob("*") if item.is_file()]
-        assert files, f"COPY source {source} is empty"
-        for item in files:
-            relative = item.relative_to(REPO_ROOT).as_posix()
-            if "__pycache__" in relative:
-                continue
+        # What a clean checkout holds (the image is built from one): not a local build's caches.
+        tracked = subprocess.run(
+            ["git", "ls-files", "--", source], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        assert tracked, f"COPY source {source} is empty"
+        for relative in tracked:
             assert dockerignore_allows(relative), f"{relative} is copied but excluded by .dockerignore"
     assert not dockerignore_allows("tests/server/test_docker_files.py")
     assert not dockerignore_allows(".venv/bin/python")
