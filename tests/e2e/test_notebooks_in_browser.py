@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
 from mplat.energy import epw, io, pv
 from mplat.gallery.discover import discover
-from mplat.gallery.preview import SiteServer
+from mplat.gallery.preview import SiteHandler, SiteServer
 
 from .browser import (
     OriginGuard,
@@ -155,3 +155,30 @@ def test_the_climate_dashboard_downloads_its_hourly_csv(running: RunningNotebook
     assert lines == epw.to_csv(weather).splitlines()
     assert len(lines) == 8761  # header + 8760 hours
     assert running.guard.external == []
+
+
+def test_the_first_run_finds_its_weather_file_already_fetched(built_site: Path, chromium: Browser) -> None:
+    """The build's trace saw the solar calculator's first run open its weather file: the boot plan lists it,
+    the controller fetches it while Python starts, and the run's own request is answered from the browser's
+    cache (a 304 revalidation, no second body): on a slow link the run no longer waits for the download."""
+    html = (built_site / "apps" / "solar-calculator.html").read_text()
+    plan = json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])
+    assert plan["data"] == ["public/amsterdam.epw.gz"]
+    weather = "/apps/public/amsterdam.epw.gz"
+    answers: list[int] = []
+
+    class Recording(SiteHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if self.path.split("?")[0] == weather:
+                answers.append(int(code))
+
+    server = SiteServer(built_site, handler_base=Recording).start()
+    context = chromium.new_context(service_workers="block")  # a first visit: the browser's cache only
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}apps/solar-calculator.html")
+        wait_for_kernel(page)  # the first run read the file
+    finally:
+        context.close()
+        server.stop()
+    assert answers == [200, 304], answers  # [200]: not fetched ahead; [200, 200]: downloaded twice

@@ -175,7 +175,9 @@ def _open(context: BrowserContext, server: CountingServer, slug: str) -> Page:
 
 
 def _wheels(sent: collections.Counter[str]) -> set[str]:
-    return {path.rsplit("/", 1)[1].split("-")[0].lower() for path in sent if path.endswith((".whl", ".boot.zip"))}
+    return {
+        path.rsplit("/", 1)[1].split("-")[0].lower() for path in sent if path.endswith((".whl", ".boot.zip"))
+    }
 
 
 def test_read_only_boot_fetches_each_runtime_file_once_and_no_editing_package(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -209,10 +209,13 @@ def boot_plan(
     worker: str,
     runtime_url: str,
     slices: Mapping[str, tuple[str, str]] | None = None,
+    data: Sequence[str] = (),
 ) -> dict:
     """What the notebook's page gives the controller: its packages and the runtime files to fetch at once
     (paths relative to the runtime folder); URLs relative to the page. `slices`: package → its boot slice
-    (file, sha256; slices.py), fetched instead of the wheel for a package imported from its archive."""
+    (file, sha256; slices.py), fetched instead of the wheel for a package imported from its archive.
+    `data`: the data files the notebook's first run reads (URLs relative to the page), fetched once the
+    runtime is in, so that the run finds them in the browser's cache rather than waiting for the link."""
     lock = json.loads(lockfile)["packages"]
     packages = _closure(lock, [*MARIMO_BOOT, *notebook_packages(lock, notebook)])
     archives = [name for name in packages if imported_from_archive(lock, name)]
@@ -227,6 +230,7 @@ def boot_plan(
         "files": [*CORE_FETCHED, *(sliced[n][0] if n in sliced else lock[n]["file_name"] for n in packages)],
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,
+        "data": list(data),
     }
 
 

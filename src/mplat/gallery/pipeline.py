@@ -8,6 +8,7 @@ Strict builds stop on the first bad notebook; non-strict builds leave it out and
 from __future__ import annotations
 
 import importlib.metadata
+import posixpath
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -380,8 +381,16 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     # Our boot controller (controller.py): each page gets its notebook's plan, before the gate that uses it.
     worker = f"assets/{kernel_worker(prepared.exports.frontend_dir / 'assets').name}"
     slices = {p.name: p.boot_slice for p in prepared.runtime.packages if p.boot_slice}
+    data_url = posixpath.relpath(DATA_URL_DIR, APPS_DIR)  # from the app page
     plans = {
-        nb.slug: boot_plan(prepared.runtime.lockfile, nb, worker, runtime_url, slices)
+        nb.slug: boot_plan(
+            prepared.runtime.lockfile,
+            nb,
+            worker,
+            runtime_url,
+            slices,
+            data=[f"{data_url}/{name}" for name in prepared.runtime.data_reads.get(nb.slug, ())],
+        )
         for nb in prepared.notebooks
     }
     server_slugs = {nb.slug for nb in prepared.server_notebooks}

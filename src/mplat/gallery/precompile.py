@@ -17,11 +17,13 @@ not installed on the build machine), so both steps run in the Pyodide runtime it
    less per cold load; a traceback through library code keeps its line numbers and loses only the `^^^`
    markers under them (a notebook's own cells are compiled in the browser and keep them).
 3. **Generated code**: importing marimo also compiles code Python generates at run time, which no `.pyc`
-   holds: the methods of its ~220 dataclasses (from text, by `dataclasses`) and ~120 regular expressions
+   holds: the methods of ~280 dataclasses (from text, by `dataclasses`) and ~400 regular expressions
    (by `re`'s pure-Python compiler; one URL pattern alone takes 0.1 s). The trace records both; they are
    compiled here and shipped in the standard-library zip as `GENERATED_CODE` (marshal), which the
    kernel worker's boot installs in front of both compilers (`app/worker_boot.py`): about a third of
    marimo's import time. A miss (a pattern or dataclass no trace saw) compiles as before.
+4. **Data reads**: the trace also lists the files of the notebook's data folder (`public/`) its first run
+   opens; the boot plan names them and the controller fetches them while Python starts (controller.py).
 
 Both results are cached under the cache folder: a trace by the modules the notebook imports (its import
 statements, so editing a cell's code or text does not trace it again), its data and every archive's hash;
@@ -39,7 +41,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mplat.files import atomic_path, digest_paths, sha256_file, write_atomic
@@ -49,7 +51,7 @@ from .tools import find_tool, tool_env
 from .wheels import ZIP_EPOCH, record_line
 
 # Bump when the trace or the compiled layout changes: cached results of an older format are not reused.
-PRECOMPILE_FORMAT = 6
+PRECOMPILE_FORMAT = 7
 STDLIB_ZIP = "python_stdlib.zip"
 # In the standard-library zip: the generated code of step 3 (read by app/worker_boot.py, which is given its path).
 GENERATED_CODE = "__mplat__/generated_code.marshal"
@@ -92,6 +94,8 @@ class _Archive:
 class Precompiled:
     archives: dict[Path, Path]  # each archive → its copy with compiled bytecode (itself if nothing was)
     imported: dict[Path, tuple[str, ...]]  # each archive → the `.py` members a page load imports
+    # each notebook → the files of its data folder (`public/`, relative) its first run reads
+    reads: dict[Path, tuple[str, ...]] = field(default_factory=dict)
 
 
 def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _: None) -> Precompiled:
@@ -99,7 +103,7 @@ def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _
     archives = [_Archive(p, sha256_file(p), f"a{i}") for i, p in enumerate(request.archives)]
     cache = request.cache_dir / "compiled" / _runtime_id(request.pyodide_dir)
     with _Workspace(cache) as work:
-        wanted, generated = _traced(request, archives, cache, work, log)
+        wanted, generated, reads = _traced(request, archives, cache, work, log)
         jobs: list[tuple[_Archive, list[str], Path]] = []
         result = {a.path: a.path for a in archives}
         for archive in archives:
@@ -135,7 +139,7 @@ def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _
             for archive, _, target in jobs:
                 _repack(archive.path, work.root / archive.folder, target)
     imported = {a.path: tuple(sorted(wanted.get(a.sha, ()))) for a in archives}
-    return Precompiled(result, imported)
+    return Precompiled(result, imported, reads)
 
 
 def _runtime_id(pyodide_dir: Path) -> str:
@@ -154,12 +158,13 @@ def _traced(
     cache: Path,
     work: _Workspace,
     log: Callable[[str], None],
-) -> tuple[dict[str, set[str]], dict[str, list]]:
-    """What some notebook's page load compiles: archive hash → its `.py` files (archive-relative), and the
-    generated code ({"dataclass_sources": [...], "patterns": [[text, is_bytes, flags], ...]})."""
+) -> tuple[dict[str, set[str]], dict[str, list], dict[Path, tuple[str, ...]]]:
+    """What some notebook's page load compiles: archive hash → its `.py` files (archive-relative), the
+    generated code ({"dataclass_sources": [...], "patterns": [[text, is_bytes, flags], ...]}), and each
+    notebook's reads of its data folder."""
     data_digest = digest_paths([request.data_dir]) if request.data_dir else ""
     everything = sorted(a.sha for a in archives)
-    traces: dict[Path, dict] = {}  # {"modules": {archive hash: files}, "generated": {...}}
+    traces: dict[Path, dict] = {}  # {"modules": {archive hash: files}, "generated": {...}, "reads": [...]}
     todo: list[tuple[Path, Path]] = []
     for nb in request.notebooks:
         key = _digest([PRECOMPILE_FORMAT, WORKER_IMPORTS, trace_imports(nb), data_digest, everything])
@@ -194,7 +199,11 @@ def _traced(
                 log(
                     f"WARNING {nb.name}: did not finish running under Node.js; only its imports so far are compiled"
                 )
-            traced = {"modules": _by_archive(trace["modules"], archives), "generated": trace["generated"]}
+            traced = {
+                "modules": _by_archive(trace["modules"], archives),
+                "generated": trace["generated"],
+                "reads": trace["reads"],
+            }
             cached.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(
                 cached, json.dumps(traced, sort_keys=True)
@@ -212,7 +221,8 @@ def _traced(
         "dataclass_sources": sorted(sources),
         "patterns": sorted(map(list, patterns)),
     }
-    return wanted, generated
+    reads = {nb: tuple(traced["reads"]) for nb, traced in traces.items()}
+    return wanted, generated, reads
 
 
 def trace_imports(notebook: Path) -> list[str] | str:

@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -77,6 +77,8 @@ class RuntimeBundle:
     files: dict[str, Path]
     lockfile: bytes
     packages: tuple[RuntimePackage, ...]
+    # notebook slug → the files of the data folder its first run reads (the bytecode trace saw it open them)
+    data_reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class PackageUnavailable(Exception):
@@ -224,7 +226,7 @@ def build_local_wheel(request: RuntimeRequest, dest_dir: Path) -> Path | None:
     return write_wheel(dest_dir, dist, f"{request.project_version}+{digest}", files)
 
 
-RUNTIME_CACHE_FORMAT = 3  # bump when the bundle's content changes for the same inputs
+RUNTIME_CACHE_FORMAT = 4  # bump when the bundle's content changes for the same inputs
 
 
 def runtime_key(request: RuntimeRequest) -> str:
@@ -287,7 +289,10 @@ def _read_record(record: Path) -> RuntimeBundle | None:
             )
             for p in saved["packages"]
         )
-        return RuntimeBundle(files=files, lockfile=saved["lockfile"].encode(), packages=packages)
+        reads = {slug: tuple(names) for slug, names in saved["data_reads"].items()}
+        return RuntimeBundle(
+            files=files, lockfile=saved["lockfile"].encode(), packages=packages, data_reads=reads
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -299,6 +304,7 @@ def _write_record(record: Path, bundle: RuntimeBundle) -> None:
         "stamps": {rel: _stamp(path) for rel, path in bundle.files.items()},
         "lockfile": bundle.lockfile.decode(),
         "packages": [asdict(p) for p in bundle.packages],
+        "data_reads": bundle.data_reads,
     }
     record.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(record, json.dumps(saved))  # a concurrent build never reads half a record
@@ -384,7 +390,8 @@ def resolve_runtime(request: RuntimeRequest, log: Callable[[str], None] = lambda
             if compiled.imported[info.path] and worth_slicing(compiled.archives[info.path])
         }
         resolved = {name: replace(info, path=compiled.archives[info.path]) for name, info in resolved.items()}
-        return _bundle(core, stock_lock, resolved, slices)
+        reads = {nb.slug: compiled.reads[nb.path] for nb in request.notebooks if compiled.reads.get(nb.path)}
+        return replace(_bundle(core, stock_lock, resolved, slices), data_reads=reads)
     return _bundle(core, stock_lock, resolved, {})
 
 

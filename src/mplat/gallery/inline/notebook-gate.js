@@ -101,6 +101,7 @@
     var plan = {
       indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
       packages: boot.packages, archives: boot.archives, slices: boot.slices, files: boot.files,
+      data: (boot.data || []).map(function (url) { return new URL(url, location.href).href; }),
     };
     var copy = {};
     for (var key in options || {}) copy[key] = options[key];

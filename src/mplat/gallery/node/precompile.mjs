@@ -36,7 +36,7 @@ async function interpreter() {
 }
 
 const TRACE_SETUP = `
-import sys
+import os, sys
 sys.dont_write_bytecode = True  # the trace must not leave timestamp-based .pyc files in the archives
 # Every module compiled from source, including those whose import then failed (yaml.cyaml without its
 # C extension): exactly what the browser would compile.
@@ -57,11 +57,18 @@ def _recording_compile(pattern, flags=0):
         patterns[(pattern, flags)] = None
     return _re_compile(pattern, flags)
 re._compiler.compile = _recording_compile
+# Files the notebook opens (its data, e.g. a weather file in public/): the page can fetch them with the runtime.
+opened = {}
+def _recording_open(event, args):
+    if event == "open" and isinstance(args[0], str):
+        opened[os.path.abspath(args[0])] = None
+sys.addaudithook(_recording_open)
 `;
 
 const TRACE = `
 import asyncio, json, os, sys, time
 job = json.loads(job_json)
+opened.clear()  # this notebook's reads only
 for path in reversed(job["paths"]):
     if path not in sys.path:
         sys.path.insert(0, path)
@@ -91,7 +98,9 @@ generated = {
     # bytes patterns as latin-1 text, marked (JSON has no bytes)
     "patterns": [[p if isinstance(p, str) else p.decode("latin-1"), isinstance(p, bytes), f] for p, f in patterns],
 }
-json.dumps({"modules": files, "ops": ops, "completed": completed, "generated": generated})
+public = os.path.join(os.path.dirname(job["notebook"]), "public")
+reads = sorted(os.path.relpath(f, public) for f in opened if f.startswith(public + os.sep) and os.path.isfile(f))
+json.dumps({"modules": files, "ops": ops, "completed": completed, "generated": generated, "reads": reads})
 `;
 
 // The traces' generated code, compiled here once for the browser's interpreter by worker_boot.py's
