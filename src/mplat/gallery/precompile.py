@@ -41,7 +41,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from mplat.files import atomic_path, digest_paths, sha256_file, write_atomic
@@ -94,8 +94,7 @@ class _Archive:
 class Precompiled:
     archives: dict[Path, Path]  # each archive → its copy with compiled bytecode (itself if nothing was)
     imported: dict[Path, tuple[str, ...]]  # each archive → the `.py` members a page load imports
-    # each notebook → the files of its data folder (`public/`, relative) its first run reads
-    reads: dict[Path, tuple[str, ...]] = field(default_factory=dict)
+    reads: dict[Path, tuple[str, ...]]  # each notebook → the files of its data folder its first run reads
 
 
 def precompile(request: PrecompileRequest, log: Callable[[str], None] = lambda _: None) -> Precompiled:

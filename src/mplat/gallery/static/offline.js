@@ -280,19 +280,28 @@
 
   /* ---- every page ---- */
 
-  /* Resolves once the notebook on this page has run (its gate announces "mplat:kernel"), or after
-     KERNEL_WAIT_MS if it never does: its background download must not slow the boot down. */
-  function notebookInteractive() {
-    if (document.documentElement.getAttribute("data-mplat-kernel") === "ready") return Promise.resolve();
+  /* Resolves once `reached()` holds for the notebook on this page (checked again at each "mplat:kernel" and
+     "mplat:gate" its gate announces), or after KERNEL_WAIT_MS if it never does. */
+  function notebookReaches(reached) {
+    if (reached()) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
-        window.removeEventListener("mplat:kernel", done);
+      const check = () => {
+        if (!reached()) return;
+        window.removeEventListener("mplat:kernel", check);
+        window.removeEventListener("mplat:gate", check);
         resolve();
       };
-      window.addEventListener("mplat:kernel", done);
-      setTimeout(done, KERNEL_WAIT_MS);
+      window.addEventListener("mplat:kernel", check);
+      window.addEventListener("mplat:gate", check);
+      setTimeout(resolve, KERNEL_WAIT_MS);
     });
   }
+
+  const pageState = (name) => document.documentElement.getAttribute(`data-mplat-${name}`);
+  const pythonDone = () => ["ready", "failed"].includes(pageState("kernel"));
+
+  /* The notebook has run (or could not start): its background download must not slow the boot down. */
+  const notebookInteractive = () => notebookReaches(pythonDone);
 
   async function setUpPage() {
     if (!registration) return;
@@ -311,23 +320,9 @@
      update's download would otherwise take the CPU and the link from it (~0.4 s of a 2-core machine). */
   function bootOver() {
     const notebook = document.querySelector(".mplat-notebook[data-slug]");
-    const html = document.documentElement;
     if (!notebook || notebook.dataset.tier === "server") return Promise.resolve(); // a preview runs no Python
-    const settled = () =>
-      ["ready", "failed"].includes(html.getAttribute("data-mplat-kernel")) ||
-      html.getAttribute("data-mplat-gate") === "waiting"; // held for "Run interactive": nothing is booting
-    if (settled()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        if (!settled()) return;
-        window.removeEventListener("mplat:kernel", done);
-        window.removeEventListener("mplat:gate", done);
-        resolve();
-      };
-      window.addEventListener("mplat:kernel", done);
-      window.addEventListener("mplat:gate", done);
-      setTimeout(resolve, KERNEL_WAIT_MS);
-    });
+    // held for "Run interactive" (gate "waiting"): nothing is booting
+    return notebookReaches(() => pythonDone() || pageState("gate") === "waiting");
   }
 
   const ready = bootOver().then(register);
