@@ -20,9 +20,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import controls, epw, finance, io, presets, pv
+    from mplat.energy import controls, finance, presets, pv
 
-    return controls, epw, finance, go, io, mo, presets, pv
+    return controls, finance, go, mo, presets, pv
 
 
 @app.cell(hide_code=True)
@@ -107,8 +107,8 @@ def _(
 
 
 @app.cell
-def _(controls, epw, io, location, mo):
-    weather = epw.read_epw(io.read_bytes(controls.shipped_weather_location(mo, location.value)))
+def _(controls, location, mo):
+    weather = controls.read_shipped_weather(mo, location.value)
     return (weather,)
 
 

@@ -158,27 +158,30 @@ def test_the_climate_dashboard_downloads_its_hourly_csv(running: RunningNotebook
 
 
 def test_the_first_run_finds_its_weather_file_already_fetched(built_site: Path, chromium: Browser) -> None:
-    """The build's trace saw the solar calculator's first run open its weather file: the boot plan lists it,
-    the controller fetches it while Python starts, and the run's own request is answered from the browser's
-    cache (a 304 revalidation, no second body): on a slow link the run no longer waits for the download."""
+    """The build's trace saw the solar calculator's first run open its weather file and its sun-position table:
+    the boot plan lists them, the controller fetches them while Python starts, and the run's own requests are
+    answered from the browser's cache (a 304 revalidation, no second body): on a slow link the run no longer
+    waits for the download."""
     html = (built_site / "apps" / "solar-calculator.html").read_text()
     plan = json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])
-    assert plan["data"] == ["public/amsterdam.epw.gz"]
-    weather = "/apps/public/amsterdam.epw.gz"
-    answers: list[int] = []
+    assert plan["data"] == ["public/amsterdam.epw.gz", "public/amsterdam.sun.gz"]
+    files = {"/apps/public/amsterdam.epw.gz", "/apps/public/amsterdam.sun.gz"}
+    answers: dict[str, list[int]] = {name: [] for name in files}
 
     class Recording(SiteHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            if self.path.split("?")[0] == weather:
-                answers.append(int(code))
+            path = self.path.split("?")[0]
+            if path in files:
+                answers[path].append(int(code))
 
     server = SiteServer(built_site, handler_base=Recording).start()
     context = chromium.new_context(service_workers="block")  # a first visit: the browser's cache only
     try:
         page = context.new_page()
         page.goto(f"{server.url}apps/solar-calculator.html")
-        wait_for_kernel(page)  # the first run read the file
+        wait_for_kernel(page)  # the first run read the files
     finally:
         context.close()
         server.stop()
-    assert answers == [200, 304], answers  # [200]: not fetched ahead; [200, 200]: downloaded twice
+    # [200]: not fetched ahead; [200, 200]: downloaded twice
+    assert answers == {name: [200, 304] for name in files}, answers

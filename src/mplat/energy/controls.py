@@ -1,7 +1,7 @@
 """The demo notebooks' shared inputs: marimo controls that start at a shareable preset.
 
 Every demo builds its sliders the same way (full width, value shown, initial value read from the URL through
-`presets`) and offers the same shipped weather years, so both live here once. Callers pass their `mo`: this
+`presets`) and offers the same shipped weather years (with their sun-position tables), so both live here once. Callers pass their `mo`: this
 module does not import marimo, and the library stays importable without it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from mplat.energy import presets
+from mplat.energy import epw, io, presets, sun_tables
 
 
 class ShippedWeather(NamedTuple):
@@ -54,3 +54,22 @@ def weather_dropdown(mo: Any, params: Mapping[str, object], label: str) -> Any:
 def shipped_weather_location(mo: Any, key: str) -> Any:
     """Where the shipped weather year `key` is, for `io.read_bytes` (a path in CPython, a URL in the browser)."""
     return mo.notebook_location() / "public" / SHIPPED_WEATHER[key].file
+
+
+def read_shipped_weather(mo: Any, key: str, *, sun_table: bool = True) -> epw.Epw:
+    """The shipped weather year `key`, read with `io.read_bytes`.
+
+    With `sun_table` (for notebooks that place the sun, e.g. `pv.simulate`), the sun-position table shipped
+    beside the file is read too, so the first simulation skips computing the sun (`mplat.energy.sun_tables`).
+    A weather file shipped without its table still works: the positions are then computed.
+    """
+    location = shipped_weather_location(mo, key)
+    weather = epw.read_epw(io.read_bytes(location))
+    if sun_table:
+        table = mo.notebook_location() / "public" / sun_tables.table_name(SHIPPED_WEATHER[key].file)
+        try:
+            data = io.read_bytes(table)
+        except OSError:
+            return weather
+        sun_tables.load(data, str(table))
+    return weather

@@ -31,6 +31,7 @@ Mounting = Literal["open_rack", "roof"]
 INOCT: dict[str, float] = {"open_rack": 45.0, "roof": 49.0}
 _COS_85 = math.cos(math.radians(85.0))
 _HALF_HOUR = dt.timedelta(minutes=-30)
+SUN_OFFSET = _HALF_HOUR  # the sun is taken at mid-hour of hour-ending weather rows
 _FUENTES_TOLERANCE = 1e-4  # K; a cell temperature error of 1e-4 K changes power by < 1e-6 (relative)
 
 # Perez et al. (1990) "allsitescomposite1990" coefficients per sky-clearness bin: (f11, f12, f13), (f21, f22, f23).
@@ -58,22 +59,34 @@ _PEREZ_F2 = (
 
 
 class SiteLike(Protocol):
-    latitude: float
-    longitude: float
-    elevation: float
-    tz: float
+    # Read-only members (properties), so frozen dataclasses such as `epw.Location` match.
+    @property
+    def latitude(self) -> float: ...
+    @property
+    def longitude(self) -> float: ...
+    @property
+    def elevation(self) -> float: ...
+    @property
+    def tz(self) -> float: ...
 
 
 class WeatherLike(Protocol):
     """What `simulate` needs: an `Epw`, or any object with these attributes (hour-ending, tz-aware times)."""
 
-    location: SiteLike
-    times: Sequence[dt.datetime]
-    ghi: Sequence[float | None]
-    dni: Sequence[float | None]
-    dhi: Sequence[float | None]
-    temp_air: Sequence[float | None]
-    wind_speed: Sequence[float | None]
+    @property
+    def location(self) -> SiteLike: ...
+    @property
+    def times(self) -> Sequence[dt.datetime]: ...
+    @property
+    def ghi(self) -> Sequence[float | None]: ...
+    @property
+    def dni(self) -> Sequence[float | None]: ...
+    @property
+    def dhi(self) -> Sequence[float | None]: ...
+    @property
+    def temp_air(self) -> Sequence[float | None]: ...
+    @property
+    def wind_speed(self) -> Sequence[float | None]: ...
 
 
 @dataclass(frozen=True)
@@ -414,8 +427,15 @@ def _filled(values: Sequence[float | None], name: str, fallback: float | None = 
     return tuple(out)
 
 
-def _sky(weather: WeatherLike) -> _Sky:
+def sun_positions(weather: WeatherLike) -> tuple[solar.SolarPosition, ...]:
+    """The sun at the middle of each weather hour (PVWatts' convention for hour-ending data)."""
     site = weather.location
+    return solar.solar_positions(
+        weather.times, site.latitude, site.longitude, site.elevation, offset=SUN_OFFSET
+    )
+
+
+def _sky(weather: WeatherLike) -> _Sky:
     n = len(weather.times)
     if n == 0:
         raise ValueError("weather.times is empty: nothing to simulate")
@@ -424,9 +444,7 @@ def _sky(weather: WeatherLike) -> _Sky:
             raise ValueError(
                 f"weather.{name} has {len(getattr(weather, name))} values, weather.times has {n}"
             )
-    positions = solar.solar_positions(
-        weather.times, site.latitude, site.longitude, site.elevation, offset=_HALF_HOUR
-    )
+    positions = sun_positions(weather)
     dni = tuple(max(0.0, v) for v in _filled(weather.dni, "dni", 0.0))
     dhi = tuple(max(0.0, v) for v in _filled(weather.dhi, "dhi", 0.0))
     sun_up, cos_z, north, east, f1s, f2s, ghis = [], [], [], [], [], [], []

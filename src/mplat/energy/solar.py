@@ -8,7 +8,8 @@ delta_t = 67 s, pressure 101325 Pa, temperature 12 °C), so results agree with p
 The Earth-orbit part of SPA (≈300 trigonometric terms) depends only on the instant, not on the site: it is
 evaluated exactly every 6 hours (UTC), cached, and interpolated in between (error < 1e-6 degree); the rest of
 the algorithm runs exactly for every instant. `solar_positions` caches
-whole series per site, so a notebook recomputing a simulation after a slider move never redoes the astronomy.
+whole series per site, so a notebook recomputing a simulation after a slider move never redoes the astronomy, and
+returns series computed ahead of time (`remember_positions`, fed by `mplat.energy.sun_tables`) without computing.
 """
 
 from __future__ import annotations
@@ -262,10 +263,32 @@ def solar_position(
     return _topocentric(geo, latitude, longitude, elevation, pressure, temperature)
 
 
+# Positions computed ahead of time (a shipped sun-position table, `mplat.energy.sun_tables`), by site and instants.
+_KNOWN: dict[tuple[tuple[float, ...], float, float, float], tuple[SolarPosition, ...]] = {}
+
+
+def remember_positions(
+    instants: Sequence[float],
+    latitude: float,
+    longitude: float,
+    elevation: float,
+    positions: Sequence[SolarPosition],
+) -> None:
+    """Let `solar_positions` return `positions` for this site at these instants (Unix seconds, see `instants`)
+    instead of computing them: they were computed by this module before, e.g. when the site was built."""
+    if len(instants) != len(positions):
+        raise ValueError(f"{len(instants)} instants but {len(positions)} positions: they must pair up")
+    key = (tuple(float(t) for t in instants), float(latitude), float(longitude), float(elevation))
+    _KNOWN[key] = tuple(positions)
+
+
 @functools.lru_cache(maxsize=16)
 def _positions_cached(
     instants: tuple[float, ...], latitude: float, longitude: float, elevation: float
 ) -> tuple[SolarPosition, ...]:
+    known = _KNOWN.get((instants, latitude, longitude, elevation))
+    if known is not None:
+        return known
     return tuple(
         _topocentric(
             _geocentric(t, DELTA_T), latitude, longitude, elevation, STANDARD_PRESSURE, STANDARD_TEMPERATURE
@@ -282,10 +305,14 @@ def solar_positions(
     offset: dt.timedelta = dt.timedelta(0),
 ) -> tuple[SolarPosition, ...]:
     """Sun positions at `times + offset` (e.g. offset -30 min for mid-hour of hour-ending data); cached per site."""
+    return _positions_cached(instants(times, offset), float(latitude), float(longitude), float(elevation))
+
+
+def instants(times: Sequence[dt.datetime], offset: dt.timedelta = dt.timedelta(0)) -> tuple[float, ...]:
+    """`times + offset` (timezone-aware) as Unix seconds, as `solar_positions` places the sun."""
     # Add the offset in UTC seconds: datetime + timedelta would drop `fold` and misplace a DST-repeated hour.
     shift = offset.total_seconds()
-    instants = tuple(_unix_seconds(t) + shift for t in times)
-    return _positions_cached(instants, float(latitude), float(longitude), float(elevation))
+    return tuple(_unix_seconds(t) + shift for t in times)
 
 
 def extraterrestrial_dni(day_of_year: int, solar_constant: float = 1366.1) -> float:
