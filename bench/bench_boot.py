@@ -20,6 +20,7 @@ the service worker's background download added afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mplat.gallery.controller import plan_json as boot_script_json
 from mplat.gallery.thumbnails import CHROMIUM_ARGS  # the flags the build's own browser uses
 
 from .project import BIN, REPO, linked_project, tool_env
@@ -43,11 +45,13 @@ GAP_S = float(os.environ.get("BENCH_BOOT_GAP_S", "5"))  # between warm loads, as
 WEBKIT = os.environ.get("BENCH_BOOT_WEBKIT", "1") != "0"
 WEBKIT_DRIVER = "/usr/bin/WebKitWebDriver"
 OURS = "mplat (controller, pre-computed outputs)"
+NO_SNAPSHOT = "mplat, memory snapshot off"  # the same page, every visit starting Python (memory_snapshot.py)
 PLAIN = "plain marimo export"
 SESSION = "marimo session in a bare worker (no marimo frontend)"
 BARE = "bare Pyodide"
 PAGES = {
     OURS: f"gallery/{SLUG}/",
+    NO_SNAPSHOT: f"gallery/{SLUG}-no-snapshot/",
     PLAIN: f"apps/plain-{SLUG}.html",
     SESSION: "bench/marimo-session.html",
     BARE: "bench/bare-pyodide.html",
@@ -148,6 +152,7 @@ class Load:
     phases: dict[str, float]
     megabytes: float  # sent by the server until interactive
     background_mb: float = 0.0  # sent afterwards (the service worker's background download)
+    python: str | None = None  # how the notebook's Python started (data-mplat-python: our pages only)
 
 
 class Traffic:
@@ -256,6 +261,42 @@ def _add_baselines(project: Path, site: Path) -> None:
     (site / "bench" / "marimo-session.html").write_text(SESSION_PAGE, encoding="utf-8")
     (site / "bench" / "notebook.py").write_bytes((project / "notebooks" / "demos" / NOTEBOOK).read_bytes())
     (site / "apps" / "assets" / "bench-session-worker.js").write_text(SESSION_WORKER, encoding="utf-8")
+    _add_no_snapshot_page(site)
+
+
+def _add_no_snapshot_page(site: Path) -> None:
+    """Our notebook page with the memory snapshot off (its plan without one), beside the real one."""
+    app = (site / "apps" / f"{SLUG}.html").read_text(encoding="utf-8")
+    head, marker, rest = app.partition("window.MPLAT_BOOT = ")
+    plan_json, end, tail = rest.partition(";</script>")
+    plan = json.loads(plan_json) if marker and end else {}
+    if not plan.get("memorySnapshot"):
+        raise RuntimeError(f"apps/{SLUG}.html has no memory snapshot in its plan")
+    plan["memorySnapshot"] = None
+    app = head + marker + boot_script_json(plan) + end + tail
+    (site / "apps" / f"{SLUG}-no-snapshot.html").write_text(app, encoding="utf-8")
+    wrapper = (site / "gallery" / SLUG / "index.html").read_text(encoding="utf-8")
+    frame = f'src="../../apps/{SLUG}.html"'
+    if frame not in wrapper:
+        raise RuntimeError(f"gallery/{SLUG}/index.html does not frame apps/{SLUG}.html")
+    folder = site / "gallery" / f"{SLUG}-no-snapshot"
+    folder.mkdir(exist_ok=True)
+    wrapper = wrapper.replace(frame, f'src="../../apps/{SLUG}-no-snapshot.html"')
+    (folder / "index.html").write_text(wrapper, encoding="utf-8")
+
+
+PYTHON_STARTED_JS = "document.documentElement.getAttribute('data-mplat-python')"
+
+
+def _python_started(page) -> str | None:  # type: ignore[no-untyped-def]
+    """How our page's Python started (made-snapshot, restored, started), from the notebook's frame."""
+    for frame in page.frames:
+        try:
+            if how := frame.evaluate(PYTHON_STARTED_JS):
+                return str(how)
+        except Exception:  # noqa: BLE001, S112 - a frame gone or cross-origin: not ours
+            continue
+    return None
 
 
 def _load(page, url: str, traffic: Traffic) -> tuple[float | None, float | None, dict[str, float], float]:  # type: ignore[no-untyped-def]
@@ -278,15 +319,16 @@ def _visit(context, server_url: str, traffic: Traffic, variant: str, network: st
     """One load in a new tab of `context` (a fresh profile for the cold load, the same one after)."""
     page = context.new_page()
     first, ready, phases, mb = _load(page, server_url + PAGES[variant], traffic)
+    python = _python_started(page)
     sent = traffic.sent
     if cache == "cold":  # let the service worker take over and finish its background download
-        if variant == OURS:
+        if variant in (OURS, NO_SNAPSHOT):
             page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=120_000)
         traffic.wait_idle(quiet_s=10.0)  # the worker waits 3 s of quiet before its background download
     background = (traffic.sent - sent) / 1e6
-    print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=} {mb=:.1f}", flush=True)
+    print(f"[bench_boot] {variant}, {network}, {cache}: {first=} {ready=} {mb=:.1f} {python=}", flush=True)
     page.close()
-    return Load(variant, network, cache, first, ready, phases, mb, background)
+    return Load(variant, network, cache, first, ready, phases, mb, background, python)
 
 
 def _rounds(
@@ -328,8 +370,9 @@ def _measure(site: Path) -> list[Load]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             loads += _rounds(browser, localhost.url, traffic, list(PAGES), "localhost", REPS)
-            # cold only: the first visit is what a slow link costs
-            loads += _rounds(browser, throttled.url, traffic, list(PAGES), "9 Mbit/s, gzip", 0)
+            # cold only: the first visit is what a slow link costs (the snapshot is for later visits)
+            cold = [v for v in PAGES if v != NO_SNAPSHOT]
+            loads += _rounds(browser, throttled.url, traffic, cold, "9 Mbit/s, gzip", 0)
             loads += _rounds(browser, raw.url, traffic, [OURS], "9 Mbit/s, uncompressed", 0)
             browser.close()
     finally:
@@ -371,7 +414,7 @@ def _webkit(site: Path) -> list[Load]:
     os.close(read_end)
     loads: list[Load] = []
     try:
-        for variant in (OURS, PLAIN, BARE):
+        for variant in (OURS, NO_SNAPSHOT, PLAIN, BARE):
             options = Options()
             options.add_argument("--automation")
             env = {**os.environ, "DISPLAY": f":{display.decode().strip()}"}
@@ -451,6 +494,11 @@ def _ratio(loads: list[Load], network: str, cache: str) -> str:
     return "—" if ours is None or plain is None else f"{ours / plain:.2f}×"
 
 
+def _on_off(loads: list[Load], network: str) -> str:
+    on, off = _figure(loads, OURS, network, "warm"), _figure(loads, NO_SNAPSHOT, network, "warm")
+    return "—" if on is None or off is None else f"{on / off:.2f}×"
+
+
 def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         project = _project(Path(tmp) / "project")
@@ -471,9 +519,10 @@ def section(loads: list[Load], build_s: float) -> str:
         mb = _median([x.megabytes for x in group])
         background = _median([x.background_mb for x in group])
         size = f"{mb:.1f}" + (f" (+{background:.1f})" if background >= 0.05 else "")
+        python = ", ".join(sorted({x.python for x in group if x.python})) or "—"
         rows.append(
             f"| {variant} | {network} | {cache} | {len(group)} | {_spread([x.first_content for x in group])} "
-            f"| {_spread([x.interactive for x in group])} | {size} |"
+            f"| {_spread([x.interactive for x in group])} | {size} | {python} |"
         )
     phase_keys = [
         "marimo_output",
@@ -510,15 +559,19 @@ def section(loads: list[Load], build_s: float) -> str:
             "CloudFront compresses (bench/throttle.py); one row uncompressed. MB = bytes the server sent "
             "until interactive (in brackets: sent afterwards, the service worker's background download of "
             "the notebook's files). All pages use the same runtime files; the plain export runs marimo's own "
-            "controller.",
+            "controller. Python = how our page's Python started (memory_snapshot.py): `made-snapshot` (a first "
+            "visit: started, and kept a snapshot of marimo's start-up), `restored` (from it), `started` (no "
+            "snapshot).",
             "",
             f"Ratios to the plain export (interactive, medians): localhost warm {_ratio(loads, 'localhost', 'warm')}, "
             f"localhost cold {_ratio(loads, 'localhost', 'cold')}, 9 Mbit/s cold "
             f"{_ratio(loads, '9 Mbit/s, gzip', 'cold')}, "
-            f"WebKitGTK warm {_ratio(loads, 'WebKitGTK, localhost', 'warm')}.",
+            f"WebKitGTK warm {_ratio(loads, 'WebKitGTK, localhost', 'warm')}. Memory snapshot on / off "
+            f"(warm, interactive): localhost {_on_off(loads, 'localhost')}, WebKitGTK "
+            f"{_on_off(loads, 'WebKitGTK, localhost')}.",
             "",
-            "| Page | Network | Cache | Loads | First content | Interactive | MB |",
-            "|---|---|---|---:|---:|---:|---:|",
+            "| Page | Network | Cache | Loads | First content | Interactive | MB | Python |",
+            "|---|---|---|---:|---:|---:|---:|---|",
             *rows,
             "",
             "Where the time goes (medians, seconds from navigation start): marimo's frontend shows its first "

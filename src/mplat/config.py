@@ -58,3 +58,6 @@ class GalleryConfig(base.Config):
     # bundled plotly.js and Jupyter extension, jedi's typeshed stubs): 10 MB less per cold load, a faster
     # boot (src/mplat/gallery/slim.py lists them).
     slim_wheels = c.Type(bool, default=True)
+    # Later visits start a notebook's Python from a memory snapshot of marimo's start-up that the first
+    # visit made and kept in the browser (src/mplat/gallery/memory_snapshot.py, docs/ipad.md).
+    memory_snapshot = c.Type(bool, default=True)

@@ -112,6 +112,7 @@ class GalleryPlugin(BasePlugin[GalleryConfig]):
             # ... and a save reloads the page within seconds: slow work follows in the background.
             quick=self.command == "serve",
             slim_wheels=opts.slim_wheels,
+            memory_snapshot=opts.memory_snapshot,
             precompute_outputs=opts.precompute_outputs,
             app=self._app(config),
             server_notebooks_dir=Path(opts.server_notebooks_dir) if opts.server_notebooks_dir else None,

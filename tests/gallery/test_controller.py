@@ -230,3 +230,82 @@ def test_the_friendly_error_appears_when_both_controllers_fail(
     message = page.locator(".mplat-load-failed")
     message.wait_for(timeout=120_000)
     assert "could not be loaded" in message.inner_text()
+
+
+# ---- memory snapshots (memory_snapshot.py) ----
+
+SNAPSHOT_CACHE = "mplat-memory-snapshot"
+
+
+def _python_started(page: Page) -> str:
+    """How the page's Python started: "made-snapshot", "restored" or "started" (the controller says)."""
+    return page.evaluate("document.documentElement.getAttribute('data-mplat-python')")
+
+
+def _snapshot_url(site: Path, server: CountingServer) -> str:
+    """Where the controller keeps the site's memory snapshot in Cache Storage (its key is the build's)."""
+    html = (site / "apps" / "good-demo.html").read_text()
+    key = json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])["memorySnapshot"][
+        "key"
+    ]
+    return f"{server.url}runtime/snapshot/{key}.bin"
+
+
+def _slider_result(page: Page) -> list[str]:
+    before = computed_outputs(page)
+    move_first_slider(page)
+    return wait_for_change(page, before)
+
+
+def test_later_visits_start_python_from_the_memory_snapshot_the_first_visit_made(
+    boot_site: tuple[Path, CountingServer], first_visit: BrowserContext
+) -> None:
+    site, server = boot_site
+    page = _open(first_visit, server, "good-demo")
+    assert _python_started(page) == "made-snapshot"
+    page.locator("html[data-mplat-memory-snapshot=stored]").wait_for(state="attached", timeout=60_000)
+    first_result = _slider_result(page)
+    page.close()
+    assert server.sent[_snapshot_url(site, server).removeprefix(server.url.rstrip("/"))] == 0  # kept locally
+
+    # Another notebook restores the same snapshot (marimo's boot set) and attaches its own wheels after:
+    # jedi (imported by the notebook), docutils installed on demand into the new file system.
+    page = _open(first_visit, server, "editing-features")
+    assert _python_started(page) == "restored"
+    text = page.locator("body").inner_text()
+    assert "jedi completes: dump, dumps" in text
+    assert "help: Return the number of items in a container." in text
+    assert "Docstrings render" in text
+    page.close()
+
+    page = _open(first_visit, server, "good-demo")
+    assert _python_started(page) == "restored"
+    assert _slider_result(page) == first_result  # the restored interpreter computes what a fresh one did
+
+
+def test_a_memory_snapshot_that_does_not_restore_is_refused_and_python_starts_afresh(
+    boot_site: tuple[Path, CountingServer], first_visit: BrowserContext
+) -> None:
+    site, server = boot_site
+    url = _snapshot_url(site, server)
+    page = first_visit.new_page()
+    page.goto(server.url)
+    page.evaluate(
+        """async ([name, url]) => (await caches.open(name)).put(url, new Response(new Uint8Array(4096).fill(7)))""",
+        [SNAPSHOT_CACHE, url],
+    )
+    page.close()
+    page = _open(first_visit, server, "good-demo")
+    assert _python_started(page) == "started"
+    _slider_result(page)
+    refusal = page.evaluate(
+        """async ([name, url]) => {
+            const r = await (await caches.open(name)).match(url);
+            return r && r.headers.get("x-mplat-snapshot");
+        }""",
+        [SNAPSHOT_CACHE, url],
+    )
+    assert refusal == "refused"
+    page.close()
+    page = _open(first_visit, server, "good-demo")  # refused for good: no snapshot made or tried again
+    assert _python_started(page) == "started"

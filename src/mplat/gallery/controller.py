@@ -156,7 +156,7 @@ def install_controller(apps_dir: Path) -> str:
     return worker.relative_to(apps_dir).as_posix()
 
 
-def _closure(lock: dict, roots: Iterable[str]) -> list[str]:
+def closure(lock: dict, roots: Iterable[str]) -> list[str]:
     """`roots` and what they depend on, without following an edge from a non-deferred package into a
     deferred one (marimo-base → jedi); the controller drops the same edges from the lockfile."""
     seen: set[str] = set()
@@ -210,14 +210,16 @@ def boot_plan(
     runtime_url: str,
     slices: Mapping[str, tuple[str, str]] | None = None,
     data: Sequence[str] = (),
+    memory_snapshot: dict | None = None,
 ) -> dict:
     """What the notebook's page gives the controller: its packages and the runtime files to fetch at once
     (paths relative to the runtime folder); URLs relative to the page. `slices`: package → its boot slice
     (file, sha256; slices.py), fetched instead of the wheel for a package imported from its archive.
     `data`: the data files the notebook's first run reads (URLs relative to the page), fetched once the
-    runtime is in, so that the run finds them in the browser's cache rather than waiting for the link."""
+    runtime is in, so that the run finds them in the browser's cache rather than waiting for the link.
+    `memory_snapshot`: the site's entry (memory_snapshot.py), or None: every visit starts Python."""
     lock = json.loads(lockfile)["packages"]
-    packages = _closure(lock, [*MARIMO_BOOT, *notebook_packages(lock, notebook)])
+    packages = closure(lock, [*MARIMO_BOOT, *notebook_packages(lock, notebook)])
     archives = [name for name in packages if imported_from_archive(lock, name)]
     sliced = {name: list(slices[name]) for name in archives if slices and name in slices}
     return {
@@ -231,12 +233,18 @@ def boot_plan(
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,
         "data": list(data),
+        "memorySnapshot": memory_snapshot,
     }
+
+
+def plan_json(plan: dict) -> str:
+    """The plan as the page carries it: compact JSON, safe inside a <script>."""
+    return json.dumps(plan, separators=(",", ":")).replace("</", "<\\/")
 
 
 def boot_script(plan: dict) -> str:
     """The page's part, before the notebook gate: marimo's controller hook on, and the plan."""
-    data = json.dumps(plan, separators=(",", ":")).replace("</", "<\\/")
+    data = plan_json(plan)
     return (
         "<script data-mplat-boot>window.__MARIMO_HAS_WASM_CONTROLLER__ = true; "
         f"window.MPLAT_BOOT = {data};</script>\n"

@@ -27,10 +27,11 @@ from .app_page import (
     write_brand_stylesheet,
 )
 from .check import check_notebooks
-from .controller import add_boot_script, boot_plan, install_controller, kernel_worker
+from .controller import add_boot_script, boot_plan, controller_source, install_controller, kernel_worker
 from .discover import code_digest, discover, slugify
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, latest_export, write_apps
+from .memory_snapshot import memory_snapshot_plan, write_snapshot_libraries
 from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
 from .pwa import AppIdentity
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
@@ -60,6 +61,8 @@ class GalleryRequest:
     precompute_outputs: bool = False
     precompile_python: bool = True  # bytecode for Pyodide's Python shipped beside the sources
     slim_wheels: bool = True  # third-party files a browser notebook never reads left out (slim.py)
+    # Later visits start Python from a memory snapshot the first visit's boot made (memory_snapshot.py)
+    memory_snapshot: bool = True
     app_page: AppPageOptions = field(default_factory=AppPageOptions)
     app: AppIdentity = AppIdentity(name="Demos", short_name="Demos")  # the installed app's name
     # `mkdocs serve`: a save must reload the page within seconds, so what is slow and not cached yet is
@@ -382,6 +385,11 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     worker = f"assets/{kernel_worker(prepared.exports.frontend_dir / 'assets').name}"
     slices = {p.name: p.boot_slice for p in prepared.runtime.packages if p.boot_slice}
     data_url = posixpath.relpath(DATA_URL_DIR, APPS_DIR)  # from the app page
+    memory_snapshot, snapshot_libraries = (
+        memory_snapshot_plan(prepared.runtime.files, prepared.runtime.lockfile, slices, controller_source())
+        if request.memory_snapshot
+        else (None, [])
+    )
     plans = {
         nb.slug: boot_plan(
             prepared.runtime.lockfile,
@@ -390,6 +398,7 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
             runtime_url,
             slices,
             data=[f"{data_url}/{name}" for name in prepared.runtime.data_reads.get(nb.slug, ())],
+            memory_snapshot=memory_snapshot,
         )
         for nb in prepared.notebooks
     }
@@ -410,6 +419,7 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     install_controller(site_dir / APPS_DIR)
     write_brand_stylesheet(site_dir / APPS_DIR)
     write_runtime(prepared.runtime, site_dir / RUNTIME_DIR)
+    write_snapshot_libraries(snapshot_libraries, site_dir / RUNTIME_DIR)
     if request.data_dir is not None and request.data_dir.is_dir():
         shutil.copytree(request.data_dir, site_dir / DATA_URL_DIR, dirs_exist_ok=True)
 

@@ -13,6 +13,9 @@
 //  - jedi, parso and docutils (code completion and docstrings: editing features) are not loaded unless the
 //    notebook imports them; imported later anyway (by marimo or by the notebook), they are installed then,
 //    synchronously, from the same runtime.
+//  - a later visit starts Python from a memory snapshot (marimo's boot set attached and imported) that the
+//    first visit's boot made and kept in Cache Storage, and attaches the notebook's own wheels then
+//    (memory_snapshot.py); without one, or if it does not restore, Python starts as above.
 // The Python part (the import finders, marimo's launch patch) is worker_boot.py, in CONFIG.workerBoot.
 "use strict";
 
@@ -88,58 +91,198 @@ function prefetch(urls) {
   };
 }
 
+/* The memory snapshot of this plan's base (memory_snapshot.py) in Cache Storage, under a URL made of the
+   runtime's address and the build's key: another build or site never finds it. Each visit writes or reads
+   one; a snapshot that failed to restore is replaced by a refusal, so this browser boots normally from
+   then on (until a build changes the key). */
+const SNAPSHOT_CACHE = "mplat-memory-snapshot";
+const REFUSED = "refused";
+
+class SnapshotStore {
+  constructor(indexURL, key) {
+    this.folder = new URL("snapshot/", indexURL).href;
+    this.url = `${this.folder}${key}.bin`;
+  }
+
+  async read() {
+    try {
+      const response = await (await caches.open(SNAPSHOT_CACHE)).match(this.url);
+      if (!response) return null;
+      if (response.headers.get("x-mplat-snapshot") === REFUSED) return REFUSED;
+      return new Uint8Array(await response.arrayBuffer());
+    } catch {
+      return REFUSED; // no Cache Storage here (e.g. blocked for a third-party frame): boot normally
+    }
+  }
+
+  async write(bytes, state = "made") {
+    const cache = await caches.open(SNAPSHOT_CACHE);
+    for (const old of await cache.keys()) {
+      if (old.url.startsWith(this.folder) && old.url !== this.url) await cache.delete(old); // an earlier build's
+    }
+    const headers = { "content-type": "application/octet-stream", "x-mplat-snapshot": state };
+    await cache.put(this.url, new Response(bytes, { headers }));
+  }
+
+  refuse() {
+    return this.write(new Uint8Array(0), REFUSED).catch(() => {});
+  }
+}
+
+/* Pyodide's module factory, with the base's extension modules loaded before Python starts (Emscripten's
+   dynamicLibraries: at the same addresses in every boot, which a snapshot needs) and, for a restore,
+   memory grown to the snapshot's size first (Pyodide's restore copies into the memory as it is). */
+function preloading(indexURL, libraries, restoring) {
+  const urls = new Map(libraries);
+  return async (settings) => {
+    const factory = (await import(`${indexURL}pyodide.asm.mjs`)).default;
+    settings.dynamicLibraries = [...urls.keys()];
+    const locate = settings.locateFile;
+    settings.locateFile = (path, dir) => urls.get(path) ?? (locate ? locate(path, dir) : dir + path);
+    const module = await factory(settings);
+    if (restoring) module.growMemory(restoring.length);
+    return module;
+  };
+}
+
+/* worker_boot.py, as the module mplat_worker_boot (in sys.modules: a restored interpreter finds it). */
+function installWorkerBoot(pyodide) {
+  pyodide.runPython(
+    'import sys, types\nsys.modules["mplat_worker_boot"] = types.ModuleType("mplat_worker_boot")',
+  );
+  const module = pyodide.pyimport("mplat_worker_boot");
+  const namespace = module.__dict__;
+  try {
+    pyodide.runPython(CONFIG.workerBoot, { globals: namespace });
+  } finally {
+    namespace.destroy();
+  }
+  return module;
+}
+
+/* Calls a function of mplat_worker_boot with JavaScript values converted to Python. */
+function callWorkerBoot(pyodide, name, ...args) {
+  const module = pyodide.pyimport("mplat_worker_boot");
+  const fn = module[name];
+  const values = args.map((a) => (a !== null && typeof a === "object" ? pyodide.toPy(a) : a));
+  try {
+    return fn(...values);
+  } finally {
+    for (const v of values) if (v && typeof v.destroy === "function") v.destroy();
+    fn.destroy();
+    module.destroy();
+  }
+}
+
+function tellPage(message) {
+  self.postMessage({ mplat: "python", ...message });
+}
+
 async function boot(plan) {
   const indexURL = plan.indexURL;
-  if (plan.files) prefetch(plan.files.map((f) => new URL(f, indexURL).href));
-  const [{ loadPyodide }, lock] = await Promise.all([
+  const entry = plan.memorySnapshot && typeof caches !== "undefined" ? plan.memorySnapshot : null;
+  const libraries = entry ? entry.libraries.map(([path, file]) => [path, new URL(file, indexURL).href]) : [];
+  if (plan.files) prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)]);
+  const store = entry ? new SnapshotStore(indexURL, entry.key) : null;
+  const [{ loadPyodide }, lock, stored] = await Promise.all([
     import(`${indexURL}pyodide.mjs`),
     fetch(plan.lockFileURL).then((r) => {
       if (!r.ok) throw new Error(`${plan.lockFileURL}: HTTP ${r.status}`);
       return r.json();
     }),
+    store ? store.read() : null,
   ]);
   const archives = new Set(plan.archives || []);
-  const [pyodide, wheels] = await Promise.all([
-    loadPyodide({
-      indexURL,
-      packageBaseUrl: indexURL,
-      lockFileContents: withoutEdgesInto(structuredClone(lock), archives),
-      packages: plan.packages.filter((name) => !archives.has(name)),
-      convertNullToNone: true,
+  const options = {
+    indexURL,
+    packageBaseUrl: indexURL,
+    lockFileContents: withoutEdgesInto(structuredClone(lock), archives),
+    packages: plan.packages.filter((name) => !archives.has(name)),
+    convertNullToNone: true,
+  };
+  const wheels = Promise.all(
+    [...archives].map(async (name) => {
+      const source = archiveSource(indexURL, lock, plan, name);
+      return { package: name, ...(await verified(indexURL, source.file, source.sha256)), wheel: source.wheel };
     }),
-    Promise.all(
-      [...archives].map(async (name) => {
-        const source = archiveSource(indexURL, lock, plan, name);
-        return { ...(await verified(indexURL, source.file, source.sha256)), wheel: source.wheel };
-      }),
-    ),
+  );
+  wheels.catch(() => {}); // awaited below
+  // A snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan boots normally.
+  const snapshots = store && stored !== REFUSED && options.packages.length === 0;
+  if (snapshots && stored) {
+    try {
+      const pyodide = await loadPyodide({
+        ...options,
+        createPyodideModule: preloading(indexURL, libraries, stored),
+        _loadSnapshot: stored,
+      });
+      fetchData(plan);
+      const base = new Set(entry.base);
+      const fetched = await wheels;
+      const paths = writeWheels(pyodide, fetched);
+      callWorkerBoot(pyodide, "after_snapshot", true);
+      callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !base.has(fetched[i].package)));
+      return ready(pyodide, archives, "restored");
+    } catch (error) {
+      console.warn("mplat: the stored memory snapshot did not restore; Python starts afresh", error);
+      await store.refuse();
+    }
+  }
+  const making = snapshots && !stored;
+  const [pyodide, fetched] = await Promise.all([
+    loadPyodide({
+      ...options,
+      ...(making ? { createPyodideModule: preloading(indexURL, libraries, null), _makeSnapshot: true } : {}),
+    }),
+    wheels,
   ]);
-  // The runtime is in. While Python starts (synchronous work: this worker's promises wait for it), the
-  // browser fetches the data files the notebook's first run reads (`data`, from the build's trace) into
-  // its cache: the run's own request (synchronous, from Python) then finds them instead of the slow link.
+  fetchData(plan);
+  const paths = writeWheels(pyodide, fetched);
+  const inBase = making ? new Set(entry.base) : archives;
+  const base = paths.filter((_, i) => inBase.has(fetched[i].package));
+  installWorkerBoot(pyodide);
+  callWorkerBoot(pyodide, "boot", lock.packages, indexURL, [...DEFERRED], base, CONFIG.generatedCode);
+  if (making) {
+    callWorkerBoot(pyodide, "before_snapshot");
+    let snapshot = null;
+    try {
+      snapshot = pyodide.makeMemorySnapshot();
+    } catch (error) {
+      console.warn("mplat: no memory snapshot of this boot", error);
+    }
+    // _makeSnapshot's globals proxy (which records what Python reached in JavaScript) fails on objects
+    // without a prototype: the session gets the real globals.
+    pyodide.runPython("import sys; sys.modules.pop('js', None)");
+    pyodide.registerJsModule("js", globalThis);
+    callWorkerBoot(pyodide, "after_snapshot", false);
+    callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !inBase.has(fetched[i].package)));
+    if (snapshot) store.write(snapshot).then(() => tellPage({ snapshot: "stored" }), () => {});
+  }
+  return ready(pyodide, archives, making ? "made-snapshot" : "started");
+}
+
+/* The runtime is in. While Python starts (synchronous work: this worker's promises wait for it), the
+   browser fetches the data files the notebook's first run reads (`data`, from the build's trace) into its
+   cache: the run's own request (synchronous, from Python) then finds them instead of the slow link. */
+function fetchData(plan) {
   for (const url of plan.data || []) {
     fetch(url, { credentials: "same-origin" }).then((r) => r.arrayBuffer()).catch(() => {}); // a head start only
   }
+}
+
+/* The fetched wheels in the worker's file system; what worker_boot.py attaches (a path, or a slice). */
+function writeWheels(pyodide, wheels) {
   pyodide.FS.mkdirTree(ARCHIVES_DIR);
-  const paths = wheels.map(({ name, bytes, wheel }) => {
-    pyodide.FS.writeFile(`${ARCHIVES_DIR}/${name}`, bytes);
+  return wheels.map(({ name, bytes, wheel }) => {
     const path = `${ARCHIVES_DIR}/${name}`;
+    pyodide.FS.writeFile(path, bytes);
     return wheel ? { path, index: CONFIG.sliceIndex, ...wheel } : path;
   });
-  const namespace = pyodide.toPy({ __name__: "mplat_worker_boot" });
-  const [packages, deferred, wheelPaths] = [lock.packages, [...DEFERRED], paths].map((v) => pyodide.toPy(v));
-  try {
-    pyodide.runPython(CONFIG.workerBoot, { globals: namespace });
-    const start = namespace.get("boot");
-    try {
-      start(packages, indexURL, deferred, wheelPaths, CONFIG.generatedCode);
-    } finally {
-      start.destroy();
-    }
-  } finally {
-    for (const proxy of [namespace, packages, deferred, wheelPaths]) proxy.destroy();
-  }
+}
+
+function ready(pyodide, archives, how) {
   for (const name of archives) pyodide.loadedPackages[name] = "mplat archive"; // so nothing loads them again
+  tellPage({ started: how });
   return pyodide;
 }
 

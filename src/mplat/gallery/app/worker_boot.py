@@ -26,20 +26,27 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
   the build compiled them already (precompile.py, step 3), so both compilers look there first.
 - **marimo's `patch_recursion_limit` without jedi**: marimo's version imports jedi for a side effect jedi
   0.19 no longer has.
+- **Memory snapshots** (memory_snapshot.py): `before_snapshot` imports marimo's runtime and closes the files
+  the snapshot cannot hold; `after_snapshot` opens them again, and after a restore (a fresh file system)
+  extracts the archives' data files again. The controller runs this module as `mplat_worker_boot` in
+  `sys.modules`, so a restored interpreter still finds it.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import gc
 import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import io
 import json
+import logging
 import marshal
 import os
+import random
 import sys
 import sysconfig
 import zipfile
@@ -90,14 +97,15 @@ class ArchiveImports(importlib.abc.MetaPathFinder):
         self._modules: dict[str, tuple[str, bool]] = {}  # module name → (site-packages path, is package)
         self._elsewhere: dict[str, _WholeWheel] = {}  # site-packages path → the wheel that has it
         self._made: set[str] = set()
+        self._opened: list[tuple[zipfile.ZipFile, str]] = []  # archives read from a file, with their index
 
     def add(self, source: str | Mapping[str, str]) -> None:
         """A whole wheel (its path), or a boot slice: {"path", "index": the member listing the wheel's
         modules, "url" and "sha256" of the whole wheel} (slices.py)."""
         if isinstance(source, str):
-            self._add_members(zipfile.ZipFile(source))
+            self._add_members(self._open(source))
             return
-        archive = zipfile.ZipFile(source["path"])
+        archive = self._open(source["path"], source["index"])
         index = json.loads(archive.read(source["index"]))
         self._add_members(archive, skip=source["index"])
         wheel = _WholeWheel(source["url"], source["sha256"])
@@ -106,6 +114,35 @@ class ArchiveImports(importlib.abc.MetaPathFinder):
             if path not in self._members:
                 self._elsewhere[path] = wheel
             self._register(name, path)
+
+    def _open(self, path: str, skip: str = "") -> zipfile.ZipFile:
+        archive = zipfile.ZipFile(path)
+        self._opened.append((archive, skip))
+        return archive
+
+    def close(self) -> None:
+        """Close the archives' files (before a memory snapshot: open files are not part of it)."""
+        for archive, _ in self._opened:
+            archive.close()
+
+    def reopen(self, restored: bool) -> None:
+        """Open the archives again; `restored`: in an interpreter started from a snapshot, whose file system
+        is new: the folders and every file that is not a module are made again, as `add` made them."""
+        if restored:
+            for folder in self._made:
+                os.makedirs(folder, exist_ok=True)
+        reopened = {id(old): zipfile.ZipFile(old.filename) for old, _ in self._opened}  # type: ignore[arg-type]
+        for path, (archive, name) in self._members.items():
+            if id(archive) in reopened:
+                self._members[path] = (reopened[id(archive)], name)
+        opened = [(reopened[id(old)], skip) for old, skip in self._opened]
+        self._opened = opened
+        if restored:
+            for archive, skip in opened:
+                for info in archive.infolist():
+                    name = info.filename
+                    if not (name.endswith("/") or name.endswith(SOURCE_SUFFIXES) or name == skip):
+                        archive.extract(info, self.site_packages)
 
     def _folder_for(self, name: str) -> str:
         path = os.path.join(self.site_packages, name)
@@ -297,6 +334,12 @@ def _patch_recursion_limit(limit: int) -> None:
     sys.setrecursionlimit(limit)
 
 
+# The worker's one archive finder (`boot` makes it): wheels attached later, and a snapshot's files, go there.
+ARCHIVES: ArchiveImports | None = None
+# What a memory snapshot holds imported: marimo's runtime, as a session imports it (memory_snapshot.py).
+SNAPSHOT_IMPORTS = ("marimo._pyodide.bootstrap", "marimo._runtime.runtime")
+
+
 def boot(
     lock: dict[str, Any],
     base: str,
@@ -306,16 +349,58 @@ def boot(
 ) -> None:
     """Called once by the controller, with the wheels it wrote into the worker's file system and where the
     build's generated code is."""
+    global ARCHIVES
     if generated_code:
         install_generated_code(load_generated_code(generated_code))
     site_packages = "/" + sysconfig.get_paths()["purelib"].lstrip("/")  # Pyodide's reads "//lib/…"
-    archives = ArchiveImports(site_packages)
-    for wheel in wheels:
-        archives.add(wheel)
-    sys.meta_path.insert(0, archives)
+    ARCHIVES = ArchiveImports(site_packages)
+    sys.meta_path.insert(0, ARCHIVES)
     sys.meta_path.append(DeferredPackages(lock, base, deferred, site_packages))
-    importlib.invalidate_caches()
+    add_wheels(wheels)
 
     import marimo._runtime.patches as patches
 
     patches.patch_recursion_limit = _patch_recursion_limit
+
+
+def add_wheels(wheels: Iterable[str | Mapping[str, str]]) -> None:
+    """More wheels for the finder (a notebook's own, after the snapshot of marimo's boot set)."""
+    assert ARCHIVES is not None, "boot() first"
+    for wheel in wheels:
+        ARCHIVES.add(wheel)
+    importlib.invalidate_caches()
+
+
+def _log_files() -> list[logging.FileHandler]:
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return [
+        h
+        for lg in loggers
+        if isinstance(lg, logging.Logger)
+        for h in lg.handlers
+        if isinstance(h, logging.FileHandler)
+    ]
+
+
+def before_snapshot() -> None:
+    """Import what the snapshot should hold, then close the files it cannot (archives, marimo's log file)."""
+    assert ARCHIVES is not None, "boot() first"
+    for name in SNAPSHOT_IMPORTS:
+        importlib.import_module(name)
+    ARCHIVES.close()
+    for handler in _log_files():
+        if handler.stream is not None:  # reopened by the handler at its next record
+            handler.stream.close()
+            handler.stream = None  # type: ignore[assignment]
+    gc.collect()
+
+
+def after_snapshot(restored: bool) -> None:
+    """The files again; `restored`: in an interpreter started from the snapshot (a new file system, and
+    `random` must not repeat the snapshot's sequence on every visit)."""
+    assert ARCHIVES is not None, "boot() first"
+    ARCHIVES.reopen(restored)
+    if restored:
+        random.seed()
+        for handler in _log_files():
+            os.makedirs(os.path.dirname(handler.baseFilename), exist_ok=True)

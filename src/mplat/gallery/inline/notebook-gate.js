@@ -75,6 +75,13 @@
     worker.addEventListener("message", function (event) {
       var d = event.data;
       if (d && d.mplat === "runtime-downloaded") return runtimeIn();
+      // How Python started (data-mplat-python: started, made-snapshot or restored: memory_snapshot.py), and
+      // data-mplat-memory-snapshot="stored" once a snapshot is kept for the next visits.
+      if (d && d.mplat === "python") {
+        if (d.started) root.setAttribute("data-mplat-python", d.started);
+        if (d.snapshot) root.setAttribute("data-mplat-memory-snapshot", d.snapshot);
+        return;
+      }
       var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
       if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
       if (message.id === "initialized") {
@@ -101,6 +108,7 @@
     var plan = {
       indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
       packages: boot.packages, archives: boot.archives, slices: boot.slices, files: boot.files,
+      memorySnapshot: boot.memorySnapshot,
       data: (boot.data || []).map(function (url) { return new URL(url, location.href).href; }),
     };
     var copy = {};
