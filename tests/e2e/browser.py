@@ -72,6 +72,11 @@ def wait_for_kernel(frame: Frame | Page) -> None:
     wait_until_settled(frame, time.monotonic() + BOOT_TIMEOUT_MS / 1000)
 
 
+def python_started(frame: Frame | Page) -> str | None:
+    """How the notebook's Python started: "made-snapshot", "restored" or "started" (controller.js)."""
+    return frame.evaluate("document.documentElement.getAttribute('data-mplat-python')")
+
+
 def computed_outputs(frame: Frame | Page) -> list[str]:
     return frame.evaluate(_OUTPUT_TEXTS)
 

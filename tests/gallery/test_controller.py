@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.browser import OriginGuard, computed_outputs, move_first_slider, wait_for_change, wait_for_kernel
+from e2e.browser import (
+    OriginGuard,
+    computed_outputs,
+    move_first_slider,
+    python_started,
+    wait_for_change,
+    wait_for_kernel,
+)
 from e2e.sitebuild import build_site
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -237,11 +244,6 @@ def test_the_friendly_error_appears_when_both_controllers_fail(
 SNAPSHOT_CACHE = "mplat-memory-snapshot"
 
 
-def _python_started(page: Page) -> str:
-    """How the page's Python started: "made-snapshot", "restored" or "started" (the controller says)."""
-    return page.evaluate("document.documentElement.getAttribute('data-mplat-python')")
-
-
 def _snapshot_url(site: Path, server: CountingServer) -> str:
     """Where the controller keeps the site's memory snapshot in Cache Storage (its key is the build's)."""
     html = (site / "apps" / "good-demo.html").read_text()
@@ -262,7 +264,7 @@ def test_later_visits_start_python_from_the_memory_snapshot_the_first_visit_made
 ) -> None:
     site, server = boot_site
     page = _open(first_visit, server, "good-demo")
-    assert _python_started(page) == "made-snapshot"
+    assert python_started(page) == "made-snapshot"
     page.locator("html[data-mplat-memory-snapshot=stored]").wait_for(state="attached", timeout=60_000)
     first_result = _slider_result(page)
     page.close()
@@ -271,7 +273,7 @@ def test_later_visits_start_python_from_the_memory_snapshot_the_first_visit_made
     # Another notebook restores the same snapshot (marimo's boot set) and attaches its own wheels after:
     # jedi (imported by the notebook), docutils installed on demand into the new file system.
     page = _open(first_visit, server, "editing-features")
-    assert _python_started(page) == "restored"
+    assert python_started(page) == "restored"
     text = page.locator("body").inner_text()
     assert "jedi completes: dump, dumps" in text
     assert "help: Return the number of items in a container." in text
@@ -279,7 +281,7 @@ def test_later_visits_start_python_from_the_memory_snapshot_the_first_visit_made
     page.close()
 
     page = _open(first_visit, server, "good-demo")
-    assert _python_started(page) == "restored"
+    assert python_started(page) == "restored"
     assert _slider_result(page) == first_result  # the restored interpreter computes what a fresh one did
 
 
@@ -296,7 +298,7 @@ def test_a_memory_snapshot_that_does_not_restore_is_refused_and_python_starts_af
     )
     page.close()
     page = _open(first_visit, server, "good-demo")
-    assert _python_started(page) == "started"
+    assert python_started(page) == "started"
     _slider_result(page)
     refusal = page.evaluate(
         """async ([name, url]) => {
@@ -308,4 +310,4 @@ def test_a_memory_snapshot_that_does_not_restore_is_refused_and_python_starts_af
     assert refusal == "refused"
     page.close()
     page = _open(first_visit, server, "good-demo")  # refused for good: no snapshot made or tried again
-    assert _python_started(page) == "started"
+    assert python_started(page) == "started"

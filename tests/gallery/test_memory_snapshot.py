@@ -77,3 +77,15 @@ def test_the_key_changes_with_what_the_snapshots_memory_depends_on(runtime: dict
 def test_a_boot_set_needing_a_shared_library_is_never_snapshotted(runtime: dict) -> None:
     lock = _lock(micropip={"shared_library": True, "package_type": "shared_library"})
     assert memory_snapshot_plan(runtime, lock, {}, "controller") == (None, [])
+
+
+def test_packages_every_notebook_boots_with_are_in_the_snapshot_too(runtime: dict) -> None:
+    plan, _ = memory_snapshot_plan(runtime, _lock(), {}, "controller", shared=["plotly"])
+    assert plan is not None and "plotly" in plan["base"]
+    other, _ = memory_snapshot_plan(
+        runtime, _lock(plotly={"sha256": "another"}), {}, "controller", ["plotly"]
+    )
+    assert other is not None and other["key"] != plan["key"]  # now part of what the snapshot holds
+    needs_library = _lock(plotly={"shared_library": True, "package_type": "shared_library"})
+    plan, _ = memory_snapshot_plan(runtime, needs_library, {}, "controller", shared=["plotly"])
+    assert plan is not None and "plotly" not in plan["base"]  # attached after the restore, as before

@@ -372,3 +372,8 @@ def test_after_a_memory_snapshot_the_archives_are_reopened_and_their_files_made_
         for name in [m for m in sys.modules if m.split(".")[0] in ("demo_archive", "demo_space")]:
             del sys.modules[name]
         importlib.invalidate_caches()
+
+
+def test_the_modules_a_snapshot_imports_are_the_ones_the_build_compiled(imported_from_archive: Path) -> None:
+    finder = next(f for f in sys.meta_path if type(f).__name__ == "ArchiveImports")
+    assert finder.traced_modules() == ["demo_archive.sub"]  # the only module with build-time bytecode

@@ -24,8 +24,9 @@ What the build does for it (docs/gallery.md, "Boot"):
 - **plotly.js and MathJax after the runtime** (`defer_plot_chunk`, and `mathjax` in the plan): marimo loads its
   Plot chunk (4.6 MB) and MathJax as soon as it draws a pre-computed chart; on a cold load over a slow link they
   would share the link with the runtime. The lazy import of the chunk is rewritten to wait for the page's
-  `mplatAfterRuntime()` (the gate resolves it when the worker has the runtime's files; at once when Python is
-  not coming); the gate holds MathJax likewise. Again asserted to occur exactly once.
+  `mplatAfterRuntime()` (the gate resolves it when the worker has the runtime's files, or after the first run
+  when Python is restored from a memory snapshot: memory_snapshot.py; at once when Python is not coming); the
+  gate holds MathJax likewise. Again asserted to occur exactly once.
 """
 
 from __future__ import annotations

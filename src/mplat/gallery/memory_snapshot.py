@@ -9,9 +9,11 @@ normal way whenever the stored one is missing, refused or for another build. Det
 
 What the build gives the controller (the plan's `snapshot`):
 
-- **The base**: marimo's boot set (`MARIMO_BOOT` and its closure, imported from archives). The snapshot is
-  taken with only these wheels attached, so one snapshot serves every notebook of the site; a notebook's
-  own wheels are attached after the restore.
+- **The base**: marimo's boot set (`MARIMO_BOOT` and its closure) and the packages every browser notebook of
+  the site boots with (the demos' plotly and `mplat`), all imported from archives. The snapshot is taken
+  with only these wheels attached and the modules a page load imports from them imported (the ones the
+  build compiled: `worker_boot.py`), so one snapshot serves every notebook of the site; a notebook's other
+  wheels are attached after the restore.
 - **Libraries preloaded before Python starts**: the base's extension modules (msgspec's `_core`). A module
   loaded by `dlopen` after start-up lands at addresses a later boot would not reproduce; loaded through
   Emscripten's `dynamicLibraries`, it is placed right after the runtime's own data, at the same addresses
@@ -26,7 +28,7 @@ import hashlib
 import json
 import posixpath
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +51,17 @@ class SnapshotLibrary:
     data: bytes
 
 
-def base_archives(lock: dict) -> list[str]:
-    """The wheels a snapshot has attached: marimo's boot set, all imported from archives. Empty when one
-    is not (a shared-library package must be loaded by Pyodide's loader, which a snapshot cannot hold)."""
+def base_archives(lock: dict, shared: Iterable[str] = ()) -> list[str]:
+    """The wheels a snapshot has attached: marimo's boot set, and the packages every browser notebook of the
+    site boots with (`shared`, e.g. plotly), all imported from archives. Empty when marimo's boot set cannot
+    be (a shared-library package must be loaded by Pyodide's loader, which a snapshot cannot hold)."""
     names = closure(lock, MARIMO_BOOT)
-    return names if all(imported_from_archive(lock, name) for name in names) else []
+    if not all(imported_from_archive(lock, name) for name in names):
+        return []
+    common = closure(lock, [*names, *shared])
+    return [
+        n for n in common if n in names or all(imported_from_archive(lock, d) for d in closure(lock, [n]))
+    ]
 
 
 def _boot_file(lock: dict, slices: Mapping[str, tuple[str, str]], name: str) -> tuple[str, str]:
@@ -89,12 +97,14 @@ def memory_snapshot_plan(
     lockfile: bytes,
     slices: Mapping[str, tuple[str, str]],
     controller: str,
+    shared: Iterable[str] = (),
 ) -> tuple[dict | None, list[SnapshotLibrary]]:
     """The plan's `snapshot` entry (None: this runtime cannot be snapshotted) and the libraries to publish.
-    `controller`: the published controller's source (its Python included)."""
+    `controller`: the published controller's source (its Python included); `shared`: the packages every
+    browser notebook's plan has (their modules a page load imports are imported into the snapshot too)."""
     document = json.loads(lockfile)
     lock = document["packages"]
-    base = base_archives(lock)
+    base = base_archives(lock, shared)
     if not base:
         return None, []
     libraries = snapshot_libraries(runtime_files, lock, slices, base, document["info"]["python"])

@@ -31,7 +31,7 @@ from .controller import add_boot_script, boot_plan, controller_source, install_c
 from .discover import code_digest, discover, slugify
 from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, latest_export, write_apps
-from .memory_snapshot import memory_snapshot_plan, write_snapshot_libraries
+from .memory_snapshot import SnapshotLibrary, memory_snapshot_plan, write_snapshot_libraries
 from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
 from .pwa import AppIdentity
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
@@ -385,11 +385,6 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     worker = f"assets/{kernel_worker(prepared.exports.frontend_dir / 'assets').name}"
     slices = {p.name: p.boot_slice for p in prepared.runtime.packages if p.boot_slice}
     data_url = posixpath.relpath(DATA_URL_DIR, APPS_DIR)  # from the app page
-    memory_snapshot, snapshot_libraries = (
-        memory_snapshot_plan(prepared.runtime.files, prepared.runtime.lockfile, slices, controller_source())
-        if request.memory_snapshot
-        else (None, [])
-    )
     plans = {
         nb.slug: boot_plan(
             prepared.runtime.lockfile,
@@ -398,10 +393,17 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
             runtime_url,
             slices,
             data=[f"{data_url}/{name}" for name in prepared.runtime.data_reads.get(nb.slug, ())],
-            memory_snapshot=memory_snapshot,
         )
         for nb in prepared.notebooks
     }
+    snapshot_libraries: list[SnapshotLibrary] = []
+    if request.memory_snapshot and plans:
+        shared = set.intersection(*(set(plan["archives"]) for plan in plans.values()))
+        memory_snapshot, snapshot_libraries = memory_snapshot_plan(
+            prepared.runtime.files, prepared.runtime.lockfile, slices, controller_source(), sorted(shared)
+        )
+        for plan in plans.values():
+            plan["memorySnapshot"] = memory_snapshot
     server_slugs = {nb.slug for nb in prepared.server_notebooks}
 
     def transform(slug: str, html: str) -> str:

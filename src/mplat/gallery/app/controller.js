@@ -73,14 +73,17 @@ function archiveSource(indexURL, lock, plan, name) {
 
 /* Requests every file of the plan now, and hands each response to the first fetch() of its URL (Pyodide's
    own): the downloads run in parallel from the start, and nothing is requested twice. When all have
-   arrived, the page hears {mplat: "runtime-downloaded"}: its gate then lets marimo load plotly.js and
-   MathJax, which would otherwise share a slow link with the runtime. */
-function prefetch(urls) {
+   arrived, the page hears {mplat: "runtime-downloaded", restoring}: its gate then lets marimo load plotly.js
+   and MathJax, which would otherwise share a slow link with the runtime — or, when Python is `restoring`
+   from a memory snapshot (a promise), only after the notebook's first run. */
+function prefetch(urls, restoring) {
   const early = new Map(
     urls.map((url) => [url, fetch(url, { credentials: "same-origin", priority: "high" })]),
   );
   const arrived = [...early.values()].map((pending) => pending.then((r) => r.clone().arrayBuffer()));
-  Promise.allSettled(arrived).then(() => self.postMessage({ mplat: "runtime-downloaded" }));
+  Promise.all([Promise.allSettled(arrived), restoring]).then(([, restores]) =>
+    self.postMessage({ mplat: "runtime-downloaded", restoring: restores }),
+  );
   const realFetch = self.fetch.bind(self);
   self.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -182,17 +185,22 @@ async function boot(plan) {
   const indexURL = plan.indexURL;
   const entry = plan.memorySnapshot && typeof caches !== "undefined" ? plan.memorySnapshot : null;
   const libraries = entry ? entry.libraries.map(([path, file]) => [path, new URL(file, indexURL).href]) : [];
-  if (plan.files) prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)]);
-  const store = entry ? new SnapshotStore(indexURL, entry.key) : null;
+  const archives = new Set(plan.archives || []);
+  // A snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan boots normally.
+  const store = entry && plan.packages.every((name) => archives.has(name)) ? new SnapshotStore(indexURL, entry.key) : null;
+  const reading = store ? store.read() : Promise.resolve(null);
+  const restoring = reading.then((stored) => stored instanceof Uint8Array).catch(() => false);
+  if (plan.files) {
+    prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)], restoring);
+  }
   const [{ loadPyodide }, lock, stored] = await Promise.all([
     import(`${indexURL}pyodide.mjs`),
     fetch(plan.lockFileURL).then((r) => {
       if (!r.ok) throw new Error(`${plan.lockFileURL}: HTTP ${r.status}`);
       return r.json();
     }),
-    store ? store.read() : null,
+    reading,
   ]);
-  const archives = new Set(plan.archives || []);
   const options = {
     indexURL,
     packageBaseUrl: indexURL,
@@ -207,8 +215,7 @@ async function boot(plan) {
     }),
   );
   wheels.catch(() => {}); // awaited below
-  // A snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan boots normally.
-  const snapshots = store && stored !== REFUSED && options.packages.length === 0;
+  const snapshots = store && stored !== REFUSED;
   if (snapshots && stored) {
     try {
       const pyodide = await loadPyodide({
@@ -249,6 +256,7 @@ async function boot(plan) {
       snapshot = pyodide.makeMemorySnapshot();
     } catch (error) {
       console.warn("mplat: no memory snapshot of this boot", error);
+      store.refuse(); // not tried again on every visit
     }
     // _makeSnapshot's globals proxy (which records what Python reached in JavaScript) fails on objects
     // without a prototype: the session gets the real globals.

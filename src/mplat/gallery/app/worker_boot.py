@@ -144,6 +144,17 @@ class ArchiveImports(importlib.abc.MetaPathFinder):
                     if not (name.endswith("/") or name.endswith(SOURCE_SUFFIXES) or name == skip):
                         archive.extract(info, self.site_packages)
 
+    def traced_modules(self) -> list[str]:
+        """The modules a page load imports, as the build's trace saw them: the ones it compiled bytecode for
+        (precompile.py compiles nothing else), parents first."""
+        found = set()
+        for _, name in self._members.values():
+            folder, marker, file = name.rpartition("/__pycache__/")
+            if marker and file.endswith(".pyc"):
+                stem = file.split(".")[0]
+                found.add(folder.replace("/", ".") + ("" if stem == "__init__" else f".{stem}"))
+        return sorted(found, key=lambda module: (module.count("."), module))
+
     def _folder_for(self, name: str) -> str:
         path = os.path.join(self.site_packages, name)
         folder = os.path.dirname(path)
@@ -336,8 +347,12 @@ def _patch_recursion_limit(limit: int) -> None:
 
 # The worker's one archive finder (`boot` makes it): wheels attached later, and a snapshot's files, go there.
 ARCHIVES: ArchiveImports | None = None
-# What a memory snapshot holds imported: marimo's runtime, as a session imports it (memory_snapshot.py).
+# What a memory snapshot holds imported: marimo's runtime, as a session imports it (memory_snapshot.py), and
+# every module of the attached archives that the build compiled (`traced_modules`).
 SNAPSHOT_IMPORTS = ("marimo._pyodide.bootstrap", "marimo._runtime.runtime")
+# Packages whose modules keep objects of Pyodide's JavaScript API at import (micropip: `pyodide_js`'s
+# loadPackage, its file loader), which a snapshot cannot hold: imported by the session, as without one.
+NOT_IN_SNAPSHOT = ("micropip",)
 
 
 def boot(
@@ -361,6 +376,25 @@ def boot(
     import marimo._runtime.patches as patches
 
     patches.patch_recursion_limit = _patch_recursion_limit
+    _formatters_as_in_a_notebook()
+
+
+def _formatters_as_in_a_notebook() -> None:
+    """marimo registers a library's output formatter (plotly's: charts drawn by marimo's plotly.js) when the
+    library is imported, or at kernel launch for one imported before, and only `if running_in_notebook()`.
+    At launch no cell runs yet, so a library the memory snapshot imported got no formatter (its figures fell
+    back to plotly's own HTML, which reads the plotly.js that slim_wheels leaves out). This worker only ever
+    runs a notebook's kernel: the formatters register as in one."""
+    import marimo._output.formatters.formatters as formatters
+
+    for factory in formatters.THIRD_PARTY_FACTORIES.values():
+        module = sys.modules.get(type(factory).__module__)
+        if module is not None and hasattr(module, "running_in_notebook"):
+            module.running_in_notebook = _in_a_notebook  # type: ignore[attr-defined]
+
+
+def _in_a_notebook() -> bool:
+    return True
 
 
 def add_wheels(wheels: Iterable[str | Mapping[str, str]]) -> None:
@@ -387,6 +421,11 @@ def before_snapshot() -> None:
     assert ARCHIVES is not None, "boot() first"
     for name in SNAPSHOT_IMPORTS:
         importlib.import_module(name)
+    for name in ARCHIVES.traced_modules():  # what every session imports anyway, once instead of per visit
+        if name.split(".")[0] in NOT_IN_SNAPSHOT:
+            continue
+        with contextlib.suppress(Exception):  # one that needs a session (or fails) is left for the session
+            importlib.import_module(name)
     ARCHIVES.close()
     for handler in _log_files():
         if handler.stream is not None:  # reopened by the handler at its next record

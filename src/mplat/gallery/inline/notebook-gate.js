@@ -64,9 +64,11 @@
   // plotly.js (marimo's Plot chunk, 4.6 MB) and MathJax wait until the kernel worker has downloaded the
   // runtime (controller.py rewrites marimo's lazy import of the chunk to ask window.mplatAfterRuntime; the
   // build lists MathJax in the plan of a notebook that imports plotly): on a cold load over a slow link they
-  // would share it with the runtime, on a warm one the wait is a moment. Without Python coming (held,
+  // would share it with the runtime, on a warm one the wait is a moment; when Python is restored from a
+  // memory snapshot, they wait for the notebook's first run (below). Without Python coming (held,
   // snapshot, no plan) they load at once.
   var runtimeIn;
+  var plotsAfterRun = false;
   var afterRuntime = new Promise(function (resolve) { runtimeIn = resolve; });
   window.mplatAfterRuntime = function () { return afterRuntime; };
   setTimeout(function () { runtimeIn(); }, 60000); // never hold the charts for good
@@ -74,7 +76,15 @@
   function watchKernel(worker) {
     worker.addEventListener("message", function (event) {
       var d = event.data;
-      if (d && d.mplat === "runtime-downloaded") return runtimeIn();
+      if (d && d.mplat === "runtime-downloaded") {
+        // Python restored from a memory snapshot is ready long before marimo's page: plotly.js's module
+        // (~1 s of this thread) would then stand between the notebook's first run and the page hearing of
+        // it (and, started any earlier, between marimo's start-up and the run). It waits for that run:
+        // sliders answer ~0.5 s sooner, charts are drawn ~0.4 s later (docs/ipad.md).
+        plotsAfterRun = d.restoring === true;
+        if (!plotsAfterRun) runtimeIn();
+        return;
+      }
       // How Python started (data-mplat-python: started, made-snapshot or restored: memory_snapshot.py), and
       // data-mplat-memory-snapshot="stored" once a snapshot is kept for the next visits.
       if (d && d.mplat === "python") {
@@ -86,7 +96,7 @@
       if (!message || root.getAttribute("data-mplat-kernel") === "ready") return;
       if (message.id === "initialized") {
         root.setAttribute("data-mplat-kernel", "started");
-        runtimeIn();
+        if (!plotsAfterRun) runtimeIn();
       }
       // Python could not start (neither mplat's controller nor marimo's): the page's watcher says so.
       if (message.id === "initializedError") {
@@ -94,7 +104,10 @@
         announce("kernel", "failed");
       }
       var text = message.id === "kernelMessage" && message.payload && message.payload.message;
-      if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) announce("kernel", "ready");
+      if (typeof text === "string" && text.indexOf('"completed-run"') !== -1) {
+        announce("kernel", "ready");
+        runtimeIn();
+      }
     });
   }
 
