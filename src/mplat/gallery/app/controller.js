@@ -159,8 +159,8 @@ function installWorkerBoot(pyodide) {
     pyodide.runPython(CONFIG.workerBoot, { globals: namespace });
   } finally {
     namespace.destroy();
+    module.destroy();
   }
-  return module;
 }
 
 /* Calls a function of mplat_worker_boot with JavaScript values converted to Python. */
@@ -214,49 +214,64 @@ async function boot(plan) {
       return { package: name, ...(await verified(indexURL, source.file, source.sha256)), wheel: source.wheel };
     }),
   );
-  wheels.catch(() => {}); // awaited below
+  let wheelsFailed = false;
+  wheels.catch(() => (wheelsFailed = true)); // awaited below
   const snapshots = store && stored !== REFUSED;
   if (snapshots && stored) {
     try {
-      const pyodide = await loadPyodide({
-        ...options,
-        createPyodideModule: preloading(indexURL, libraries, stored),
-        _loadSnapshot: stored,
-      });
-      fetchData(plan);
-      const base = new Set(entry.base);
-      const fetched = await wheels;
-      const paths = writeWheels(pyodide, fetched);
-      callWorkerBoot(pyodide, "after_snapshot", true);
-      callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !base.has(fetched[i].package)));
-      return ready(pyodide, archives, "restored");
+      return await restore(loadPyodide, options, plan, { libraries, stored, base: entry.base, wheels, archives });
     } catch (error) {
+      if (wheelsFailed) throw error; // the runtime's files, not the snapshot: reported as any failed boot
       console.warn("mplat: the stored memory snapshot did not restore; Python starts afresh", error);
       await store.refuse();
     }
   }
-  const making = snapshots && !stored;
+  const making = snapshots && !stored ? { store, libraries, base: entry.base } : null;
+  return start(loadPyodide, options, plan, lock, { making, wheels, archives });
+}
+
+/* Python from the stored snapshot: the archives reopened, the notebook's other wheels attached. */
+async function restore(loadPyodide, options, plan, { libraries, stored, base, wheels, archives }) {
+  const pyodide = await loadPyodide({
+    ...options,
+    createPyodideModule: preloading(options.indexURL, libraries, stored),
+    _loadSnapshot: stored,
+  });
+  fetchData(plan);
+  const inBase = new Set(base);
+  const fetched = await wheels;
+  const paths = writeWheels(pyodide, fetched);
+  callWorkerBoot(pyodide, "after_snapshot", true);
+  callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !inBase.has(fetched[i].package)));
+  return ready(pyodide, archives, "restored");
+}
+
+/* Python started afresh. `making`: with only the snapshot's base attached first, then its snapshot taken
+   (kept in Cache Storage for later visits) before the notebook's other wheels are attached. */
+async function start(loadPyodide, options, plan, lock, { making, wheels, archives }) {
   const [pyodide, fetched] = await Promise.all([
     loadPyodide({
       ...options,
-      ...(making ? { createPyodideModule: preloading(indexURL, libraries, null), _makeSnapshot: true } : {}),
+      ...(making
+        ? { createPyodideModule: preloading(options.indexURL, making.libraries, null), _makeSnapshot: true }
+        : {}),
     }),
     wheels,
   ]);
   fetchData(plan);
   const paths = writeWheels(pyodide, fetched);
-  const inBase = making ? new Set(entry.base) : archives;
+  const inBase = making ? new Set(making.base) : archives;
   const base = paths.filter((_, i) => inBase.has(fetched[i].package));
   installWorkerBoot(pyodide);
-  callWorkerBoot(pyodide, "boot", lock.packages, indexURL, [...DEFERRED], base, CONFIG.generatedCode);
+  callWorkerBoot(pyodide, "boot", lock.packages, options.indexURL, [...DEFERRED], base, CONFIG.generatedCode);
   if (making) {
-    callWorkerBoot(pyodide, "before_snapshot");
     let snapshot = null;
     try {
+      callWorkerBoot(pyodide, "before_snapshot");
       snapshot = pyodide.makeMemorySnapshot();
     } catch (error) {
       console.warn("mplat: no memory snapshot of this boot", error);
-      store.refuse(); // not tried again on every visit
+      making.store.refuse(); // not tried again on every visit
     }
     // _makeSnapshot's globals proxy (which records what Python reached in JavaScript) fails on objects
     // without a prototype: the session gets the real globals.
@@ -264,7 +279,7 @@ async function boot(plan) {
     pyodide.registerJsModule("js", globalThis);
     callWorkerBoot(pyodide, "after_snapshot", false);
     callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !inBase.has(fetched[i].package)));
-    if (snapshot) store.write(snapshot).then(() => tellPage({ snapshot: "stored" }), () => {});
+    if (snapshot) making.store.write(snapshot).then(() => tellPage({ snapshot: "stored" }), () => {});
   }
   return ready(pyodide, archives, making ? "made-snapshot" : "started");
 }
