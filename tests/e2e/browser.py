@@ -6,6 +6,7 @@ those that leave 127.0.0.1 and blocks them, so a test can assert that nothing le
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,11 @@ def wait_for_kernel(frame: Frame | Page) -> None:
     frame.locator("html[data-mplat-kernel=ready]").wait_for(state="attached", timeout=BOOT_TIMEOUT_MS)
     frame.locator("[role=slider]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
     wait_until_settled(frame, time.monotonic() + BOOT_TIMEOUT_MS / 1000)
+
+
+def boot_plan_of(html: str) -> dict:
+    """The boot plan a built notebook page carries (window.MPLAT_BOOT: controller.py)."""
+    return json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])
 
 
 def python_started(frame: Frame | Page) -> str | None:

@@ -18,6 +18,7 @@ from mplat.gallery.preview import SiteHandler, SiteServer
 
 from .browser import (
     OriginGuard,
+    boot_plan_of,
     computed_outputs,
     move_first_slider,
     notebook_frame,
@@ -197,7 +198,7 @@ def test_the_first_run_finds_its_weather_file_already_fetched(built_site: Path, 
     answered from the browser's cache (a 304 revalidation, no second body): on a slow link the run no longer
     waits for the download."""
     html = (built_site / "apps" / "solar-calculator.html").read_text()
-    plan = json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])
+    plan = boot_plan_of(html)
     assert plan["data"] == ["public/amsterdam.epw.gz", "public/amsterdam.sun.gz"]
     files = {"/apps/public/amsterdam.epw.gz", "/apps/public/amsterdam.sun.gz"}
     answers: dict[str, list[int]] = {name: [] for name in files}

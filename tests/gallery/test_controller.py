@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from e2e.browser import (
     OriginGuard,
+    boot_plan_of,
     computed_outputs,
     move_first_slider,
     python_started,
@@ -247,9 +248,7 @@ SNAPSHOT_CACHE = "mplat-memory-snapshot"
 def _snapshot_url(site: Path, server: CountingServer) -> str:
     """Where the controller keeps the site's memory snapshot in Cache Storage (its key is the build's)."""
     html = (site / "apps" / "good-demo.html").read_text()
-    key = json.loads(html.split("window.MPLAT_BOOT = ", 1)[1].split(";</script>", 1)[0])["memorySnapshot"][
-        "key"
-    ]
+    key = boot_plan_of(html)["memorySnapshot"]["key"]
     return f"{server.url}runtime/snapshot/{key}.bin"
 
 

@@ -338,40 +338,29 @@ def test_a_missing_or_foreign_table_is_ignored(tmp_path: Path) -> None:
     assert boot.load_generated_code(f"{tmp_path}/absent.zip/__mplat__/table.marshal") == {}
 
 
-def test_after_a_memory_snapshot_the_archives_are_reopened_and_their_files_made_again(tmp_path: Path) -> None:
+def test_after_a_memory_snapshot_the_archives_are_reopened_and_their_files_made_again(
+    imported_from_archive: Path,
+) -> None:
     """A restored interpreter has the finder but neither its open files nor the worker's file system."""
-    site = tmp_path / "site-packages"
+    site = imported_from_archive
+    finder = next(f for f in sys.meta_path if type(f).__name__ == "ArchiveImports")
+    import demo_archive
+
+    finder.close()  # before the snapshot
+    assert finder.member(str(site / "demo_archive" / "sub.py"))[0].fp is None
+    shutil.rmtree(site)  # the restored interpreter's file system is new
     site.mkdir()
-    wheel = _wheel(tmp_path / "demo_archive-1.2-py3-none-any.whl", site)
-    finder = _load_worker_boot().ArchiveImports(str(site))
-    finder.add(str(wheel))
-    sys.meta_path.insert(0, finder)
-    sys.path.insert(0, str(site))
+    finder.reopen(restored=True)
     importlib.invalidate_caches()
-    try:
-        import demo_archive
 
-        finder.close()  # before the snapshot
-        assert finder.member(str(site / "demo_archive" / "sub.py"))[0].fp is None
-        shutil.rmtree(site)  # the restored interpreter's file system is new
-        site.mkdir()
-        finder.reopen(restored=True)
-        importlib.invalidate_caches()
+    from demo_archive import extra
+    from demo_space import part
 
-        from demo_archive import extra
-        from demo_space import part
-
-        assert extra.VALUE == "from the whole wheel" and part.NAME == "part of a namespace package"
-        assert (site / "demo_archive" / "settings.json").exists()  # data extracted again
-        assert importlib.metadata.version("demo-archive") == "1.2"
-        assert inspect.getsource(demo_archive.sub.shown).startswith("def shown():")
-        assert not (site / "demo_archive" / "sub.py").exists()  # modules still read from the archive
-    finally:
-        sys.meta_path.remove(finder)
-        sys.path.remove(str(site))
-        for name in [m for m in sys.modules if m.split(".")[0] in ("demo_archive", "demo_space")]:
-            del sys.modules[name]
-        importlib.invalidate_caches()
+    assert extra.VALUE == "from the whole wheel" and part.NAME == "part of a namespace package"
+    assert (site / "demo_archive" / "settings.json").exists()  # data extracted again
+    assert importlib.metadata.version("demo-archive") == "1.2"
+    assert inspect.getsource(demo_archive.sub.shown).startswith("def shown():")
+    assert not (site / "demo_archive" / "sub.py").exists()  # modules still read from the archive
 
 
 def test_the_modules_a_snapshot_imports_are_the_ones_the_build_compiled(imported_from_archive: Path) -> None:
