@@ -83,6 +83,12 @@ def python_started(frame: Frame | Page) -> str | None:
     return frame.evaluate("document.documentElement.getAttribute('data-mplat-python')")
 
 
+def session_handover(frame: Frame | Page) -> str | None:
+    """Whether the session the controller started ahead was the page's: "ahead", or "discarded" when the page
+    asked for another (controller.js, startAhead); None when none was started ahead."""
+    return frame.evaluate("document.documentElement.getAttribute('data-mplat-session')")
+
+
 def computed_outputs(frame: Frame | Page) -> list[str]:
     return frame.evaluate(_OUTPUT_TEXTS)
 

@@ -23,6 +23,7 @@ from .browser import (
     move_first_slider,
     notebook_frame,
     python_started,
+    session_handover,
     wait_for_change,
     wait_for_kernel,
 )
@@ -157,6 +158,8 @@ def test_later_notebooks_start_from_the_memory_snapshot_and_still_draw_their_cha
     CSP). A restored page loads plotly.js only after the first run (notebook-gate.js): the charts come."""
     started = sorted(python_started(running.open(slug)[1]) for slug in SLUGS)
     assert started == ["made-snapshot"] + ["restored"] * (len(SLUGS) - 1), started
+    # each session was started by the worker ahead of marimo's page, and handed over when the page asked
+    assert [session_handover(running.open(slug)[1]) for slug in SLUGS] == ["ahead"] * len(SLUGS)
     for slug in SLUGS:  # every demo's first outputs include plotly charts
         assert _chart_drawn(running.open(slug)[1]), f"{slug}: no chart drawn"
 
@@ -174,7 +177,37 @@ def test_a_preset_link_opens_the_notebook_with_its_inputs(
     outputs = "\n".join(computed_outputs(frame))
     assert f"Annual production: {expected.annual_ac_kwh:,.0f} kWh" in outputs
     assert "Specific yield:" in outputs
+    assert session_handover(frame) == "ahead"  # the session started ahead had the link's inputs
     assert guard.external == []
+
+
+# Before the gate runs: the session inputs it posts to the kernel worker lose the URL's query, as if the
+# page's prediction were wrong.
+_WRONG_SESSION_INPUTS = """(() => {
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message, ...rest) {
+    if (message && message.id === "mplat-session-inputs") message.payload.queryParameters = {};
+    return post.call(this, message, ...rest);
+  };
+})();"""
+
+
+def test_a_session_started_ahead_with_other_inputs_is_discarded_for_the_page_own(
+    site_server: SiteServer, context: BrowserContext
+) -> None:
+    """The worker starts the session with what the gate read from the page; when marimo's page asks with
+    other inputs, that session is stopped and the page's started: the notebook shows the link's inputs."""
+    weather = epw.read_epw(io.read_bytes(REPO_ROOT / "data" / "examples" / "piedmont.epw.gz"))
+    expected = pv.simulate(weather, pv.PVSystem(dc_kw=12.0, tilt=20, azimuth=180, losses=0.14))
+    page = context.new_page()
+    page.add_init_script(_WRONG_SESSION_INPUTS)
+    page.goto(f"{site_server.url}apps/solar-calculator.html?location=piedmont&system_kw=12&tilt=20")
+    wait_for_kernel(page)
+    assert session_handover(page) == "discarded"
+    assert f"Annual production: {expected.annual_ac_kwh:,.0f} kWh" in "\n".join(computed_outputs(page))
+    before = computed_outputs(page)
+    move_first_slider(page)
+    assert wait_for_change(page, before) != before  # one kernel, answering
 
 
 def test_the_climate_dashboard_downloads_its_hourly_csv(running: RunningNotebooks, tmp_path: Path) -> None:

@@ -366,3 +366,55 @@ def test_after_a_memory_snapshot_the_archives_are_reopened_and_their_files_made_
 def test_the_modules_a_snapshot_imports_are_the_ones_the_build_compiled(imported_from_archive: Path) -> None:
     finder = next(f for f in sys.meta_path if type(f).__name__ == "ArchiveImports")
     assert finder.traced_modules() == ["demo_archive.sub"]  # the only module with build-time bytecode
+
+
+def test_a_module_imported_later_gets_its_setting_right_after_its_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """micropip's package index is set when micropip is first imported, not at boot (`use_package_index`)."""
+    worker_boot = _load_worker_boot()
+    (tmp_path / "demo_installer.py").write_text(
+        "INDEX = None\n\ndef set_index_urls(url):\n    global INDEX\n    INDEX = url\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    seen: list[str] = []
+    worker_boot.after_import(
+        "demo_installer", lambda m: (m.set_index_urls("../runtime/pypi/"), seen.append(m.INDEX))
+    )
+    assert "demo_installer" not in sys.modules and not seen  # nothing imported for it
+
+    import demo_installer
+
+    assert demo_installer.INDEX == "../runtime/pypi/" and seen == ["../runtime/pypi/"]
+    del sys.modules["demo_installer"]
+    import demo_installer  # noqa: F811  # a second import is left alone
+
+    assert demo_installer.INDEX is None and len(seen) == 1
+    del sys.modules["demo_installer"]
+
+
+def test_an_already_imported_module_gets_its_setting_at_once() -> None:
+    worker_boot = _load_worker_boot()
+    seen: list[ModuleType] = []
+    worker_boot.after_import("json", seen.append)
+    assert seen == [json]
+
+
+def test_the_session_started_ahead_is_kept_only_for_the_config_the_page_asks_with() -> None:
+    """The gate sends the page's user config as built; marimo's page asks with its own defaults filled in,
+    some for settings marimo's Python side does not define. The kernel sees the same; a real change does
+    not pass."""
+    worker_boot = _load_worker_boot()
+    built = {"display": {"theme": "dark", "cell_output": "below"}, "runtime": {"auto_instantiate": True}}
+    asked = {
+        "display": {"theme": "dark", "cell_output": "below"},
+        "runtime": {"auto_instantiate": True, "default_auto_download": []},
+        "ai": {"mode": "manual", "rules": ""},
+        "experimental": {},
+    }
+    assert worker_boot.same_user_config(built, asked)
+    assert not worker_boot.same_user_config(
+        built, {**asked, "display": {"theme": "light", "cell_output": "below"}}
+    )
+    assert not worker_boot.same_user_config(built, {**asked, "runtime": {"auto_instantiate": False}})

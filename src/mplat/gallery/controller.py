@@ -64,8 +64,13 @@ CORE_FETCHED = ("pyodide.asm.wasm", "python_stdlib.zip")
 _CONTROLLER_IMPORT = re.compile(r"import\(`/wasm/controller\.js\?version=\$\{\w+\}`\)")
 _RELATIVE_IMPORT = f"import(`../{CONTROLLER_FILE}`)"
 # Prepended to the worker: the controller starts loading with the worker, not when marimo's page sends its
-# bootstrap message. Same specifier as above: one module instance.
-_EARLY_IMPORT = f'self.name.includes("{SEPARATOR}") && {_RELATIVE_IMPORT}.catch(() => {{}});\n'
+# bootstrap message (same specifier as above: one module instance); until it has loaded, the page's messages
+# are kept for it in self.mplatInbox (the gate's session inputs arrive first).
+_EARLY_IMPORT = (
+    f'self.name.includes("{SEPARATOR}") && (self.mplatInbox = [], '
+    'self.addEventListener("message", (e) => self.mplatInbox && self.mplatInbox.push(e)), '
+    f"{_RELATIVE_IMPORT}.catch(() => {{}}));\n"
+)
 
 
 # In marimo's main asset: the Plot chunk's lazy import, `()=>wo(()=>import(`./Plot-….js`).then(…),…)`.

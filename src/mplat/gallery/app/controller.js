@@ -22,6 +22,7 @@
 const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred, marimoBoot, workerBoot, generatedCode, sliceIndex}
 const DEFERRED = new Set(CONFIG.deferred);
 const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
+let mounted = null; // marimo's notebook folder (HOME), mounted once per worker: as soon as Python is up
 
 /* The build's plan for this notebook, in the worker's name: "marimo::controller<separator>{json}". */
 function planFromName() {
@@ -238,6 +239,7 @@ async function restore(loadPyodide, options, plan, { libraries, stored, base, wh
     _loadSnapshot: stored,
   });
   fetchData(plan);
+  mountHomeSoon(pyodide); // IndexedDB is read while the wheels are attached
   const inBase = new Set(base);
   const fetched = await wheels;
   const paths = writeWheels(pyodide, fetched);
@@ -304,6 +306,7 @@ function writeWheels(pyodide, wheels) {
 }
 
 function ready(pyodide, archives, how) {
+  mountHomeSoon(pyodide);
   for (const name of archives) pyodide.loadedPackages[name] = "mplat archive"; // so nothing loads them again
   tellPage({ started: how });
   return pyodide;
@@ -324,18 +327,12 @@ export async function bootstrap(options) {
     });
   }
   const pyodide = await booting;
-  if (options.pypiIndexUrl) {
-    const micropip = pyodide.pyimport("micropip");
-    try {
-      micropip.set_index_urls(options.pypiIndexUrl);
-    } finally {
-      micropip.destroy();
-    }
-  }
+  if (options.pypiIndexUrl) callWorkerBoot(pyodide, "use_package_index", options.pypiIndexUrl);
   return pyodide;
 }
 
-// marimo's notebook folder (the same as marimo's own controller: /marimo, kept in IndexedDB).
+// marimo's notebook folder (the same as marimo's own controller: /marimo, kept in IndexedDB but on a
+// read-only page).
 const HOME = "/marimo";
 const NOTEBOOK_FILE = "notebook.py";
 
@@ -343,8 +340,8 @@ function syncfs(pyodide, populate) {
   return new Promise((resolve, reject) => pyodide.FS.syncfs(populate, (e) => (e ? reject(e) : resolve())));
 }
 
-export async function mountFilesystem({ code, filename }) {
-  const pyodide = await booting;
+
+async function mountHome(pyodide) {
   const fs = pyodide.FS;
   try {
     fs.mkdirTree(HOME);
@@ -352,8 +349,23 @@ export async function mountFilesystem({ code, filename }) {
     /* exists */
   }
   fs.chdir(HOME);
-  if (globalThis.origin !== "null") fs.mount(fs.filesystems.IDBFS, { root: "." }, HOME);
+  // A page the build prepared (a plan) is marimo's read-only export: nothing is ever saved into the
+  // folder, so there is nothing kept in IndexedDB to load (reading it took ~0.3 s of a warm boot).
+  if (plan || globalThis.origin === "null") return;
+  fs.mount(fs.filesystems.IDBFS, { root: "." }, HOME);
   await syncfs(pyodide, true);
+}
+
+function mountHomeSoon(pyodide) {
+  if (!mounted) mounted = mountHome(pyodide);
+  mounted.catch(() => {}); // awaited (and reported) by mountFilesystem
+}
+
+export async function mountFilesystem({ code, filename }) {
+  const pyodide = await booting;
+  mountHomeSoon(pyodide);
+  await mounted;
+  const fs = pyodide.FS;
   if (filename && filename !== NOTEBOOK_FILE) {
     try {
       return { code: new TextDecoder().decode(fs.readFile(filename)), filename };
@@ -365,8 +377,8 @@ export async function mountFilesystem({ code, filename }) {
   return { code, filename: NOTEBOOK_FILE };
 }
 
-const SESSION = (filename) => `
-import asyncio, gc, js
+const SESSION = (filename, findPackages) => `
+import asyncio, contextlib, inspect, js
 from marimo._pyodide.bootstrap import create_session, instantiate
 
 def _mplat_session():
@@ -376,14 +388,37 @@ def _mplat_session():
         message_callback=js.messenger.callback,
         user_config=js.user_config.to_py(),
     )
-    with open(${JSON.stringify(filename)}) as f:
-        packages = session.find_packages(f.read())
+    packages = []
+    if ${findPackages ? "True" : "False"}:  # a page without a plan: the notebook's packages are loaded after
+        with open(${JSON.stringify(filename)}) as f:
+            packages = session.find_packages(f.read())
+    started = []
 
     def init(auto_instantiate=True):
         instantiate(session, auto_instantiate)
-        asyncio.create_task(session.start())
+        started.append(asyncio.create_task(session.start()))
 
-    return bridge, init, packages
+    async def discard():
+        # a session started ahead that the page did not ask for: its kernel stopped and torn down
+        # (marimo's kernel context is one per worker) before the page's own session is made. The kernel's
+        # task must have started: cancelled before its first step, it would skip the teardown in its finally.
+        for _ in range(100):
+            kernel = getattr(session, "kernel_task", None)
+            if kernel is not None and kernel.task is not None:
+                if inspect.getcoroutinestate(kernel.task.get_coro()) != inspect.CORO_CREATED:
+                    break
+            elif not started:
+                break
+            await asyncio.sleep(0)
+        kernel = getattr(session, "kernel_task", None)
+        if kernel is not None and kernel.task is not None:
+            kernel.stop()
+        for task in started:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+    return bridge, init, packages, discard
 
 _mplat_session()`;
 
@@ -402,13 +437,13 @@ if _missing:
 `);
 }
 
-export async function startSession({ code, filename, onMessage, queryParameters, userConfig }) {
-  const pyodide = await booting;
+/* A marimo session of the notebook, its first run started: {bridge, discard}. */
+async function openSession(pyodide, { code, filename, onMessage, queryParameters, userConfig }) {
   self.messenger = { callback: onMessage };
   self.query_params = queryParameters;
   self.user_config = userConfig;
-  const result = pyodide.runPython(SESSION(filename || NOTEBOOK_FILE));
-  const [bridge, init, packages] = result.toJs({ depth: 1 });
+  const result = pyodide.runPython(SESSION(filename || NOTEBOOK_FILE, !plan));
+  const [bridge, init, packages, discard] = result.toJs({ depth: 1 });
   result.destroy();
   const needed = packages.toJs();
   packages.destroy();
@@ -418,5 +453,78 @@ export async function startSession({ code, filename, onMessage, queryParameters,
   } finally {
     init.destroy();
   }
-  return bridge;
+  return { bridge, discard };
+}
+
+/* The session started ahead. marimo's page asks for its session once its ~300 scripts have run (2-3 s of
+   the page's thread on a warm load), and the notebook's first run only starts then. The gate reads what the
+   page will ask for (the notebook's code, its user config, the URL's query parameters: `sessionInputs` in
+   notebook-gate.js) as soon as the page is parsed and posts it here; this worker starts that session as
+   soon as Python is up, and keeps its messages until the page asks. The page's request is compared with
+   what the gate sent (the user config as the kernel sees it, with marimo's defaults: the page fills them in
+   on its side): the same, and the session, its first run done or under way, is the page's; otherwise it is
+   discarded and the page's own is started. */
+const AHEAD = "mplat-session-inputs";
+let ahead = null;
+let asked = false; // marimo's page asked for its session: too late to start one ahead
+
+function startAhead(inputs) {
+  const held = [];
+  const relay = { to: null };
+  const onMessage = (message) => (relay.to ? relay.to(message) : held.push(message));
+  const opened = (async () => {
+    const pyodide = await booting;
+    const { code, filename } = await mountFilesystem(inputs);
+    return openSession(pyodide, { ...inputs, code, filename, onMessage });
+  })();
+  opened.catch((error) => console.warn("mplat: the session started ahead failed; marimo's page starts its own", error));
+  return {
+    inputs,
+    opened: opened.catch(() => null),
+    adopt(to) {
+      relay.to = to;
+      for (const message of held.splice(0)) to(message);
+    },
+    drop() {
+      relay.to = () => {};
+      held.length = 0;
+    },
+  };
+}
+
+function onInputs(event) {
+  const d = event.data; // marimo's RPC ignores a "message" with an id it does not listen for
+  if (!d || d.type !== "message" || d.id !== AHEAD || ahead || asked) return;
+  ahead = startAhead(d.payload);
+}
+if (plan) {
+  for (const event of self.mplatInbox || []) onInputs(event); // posted before this module had loaded
+  self.addEventListener("message", onInputs);
+}
+self.mplatInbox = null;
+
+function sameInputs(pyodide, sent, request) {
+  if (sent.filename !== request.filename) return false;
+  if (String(sent.code).trim() !== String(request.code).trim()) return false; // the page trims its copy
+  if (JSON.stringify(sent.queryParameters) !== JSON.stringify(request.queryParameters)) return false;
+  return Boolean(callWorkerBoot(pyodide, "same_user_config", sent.userConfig, request.userConfig));
+}
+
+export async function startSession(request) {
+  asked = true;
+  const pyodide = await booting;
+  const early = ahead;
+  ahead = null;
+  const session = early ? await early.opened : null;
+  if (session) {
+    if (sameInputs(pyodide, early.inputs, request)) {
+      early.adopt(request.onMessage);
+      tellPage({ session: "ahead" });
+      return session.bridge;
+    }
+    early.drop();
+    await session.discard();
+    tellPage({ session: "discarded" });
+  }
+  return (await openSession(pyodide, request)).bridge;
 }

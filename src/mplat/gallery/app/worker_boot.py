@@ -26,6 +26,8 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
   the build compiled them already (precompile.py, step 3), so both compilers look there first.
 - **marimo's `patch_recursion_limit` without jedi**: marimo's version imports jedi for a side effect jedi
   0.19 no longer has.
+- **A session started ahead** (`same_user_config`): the controller starts the notebook's session before
+  marimo's page asks for it, and hands it over if the page asks with the same inputs.
 - **Memory snapshots** (memory_snapshot.py): `before_snapshot` imports marimo's runtime and closes the files
   the snapshot cannot hold; `after_snapshot` opens them again, and after a restore (a fresh file system)
   extracts the archives' data files again. The controller runs this module as `mplat_worker_boot` in
@@ -403,6 +405,79 @@ def add_wheels(wheels: Iterable[str | Mapping[str, str]]) -> None:
     for wheel in wheels:
         ARCHIVES.add(wheel)
     importlib.invalidate_caches()
+
+
+def same_user_config(sent: Mapping[str, Any], asked: Mapping[str, Any]) -> bool:
+    """Whether the user config the gate sent for the session started ahead (the page's, as built) and the
+    one marimo's page asks with configure a kernel alike. marimo's `create_session` merges marimo's defaults
+    into it; the page fills in its own defaults, some for settings marimo's Python side does not define
+    (`ai.mode`, `experimental`: none of them the kernel's). So: every setting of the sent config, with
+    marimo's defaults, has the same value in the page's."""
+    from marimo._config.config import merge_default_config
+
+    page = _settings(merge_default_config(dict(asked)))  # type: ignore[arg-type]
+    return all(
+        page.get(key, _MISSING) == value for key, value in _settings(merge_default_config(dict(sent))).items()
+    )  # type: ignore[arg-type]
+
+
+_MISSING = object()
+
+
+def _settings(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config as {"section.key": value} (empty sections kept as values)."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, Mapping) and value:
+            flat.update(_settings(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs `callback(module)` right after `name` is first imported (its module executed)."""
+
+    def __init__(self, name: str, callback: Any) -> None:
+        self.name, self.callback, self._finding = name, callback, False
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name or self._finding or self.callback is None:
+            return None
+        self._finding = True
+        try:
+            spec = importlib.util.find_spec(fullname)  # as the other finders would find it
+        finally:
+            self._finding = False
+        if spec is None or spec.loader is None:
+            return spec
+        loader, callback = spec.loader, self.callback
+        self.callback = None  # once
+        run = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            callback(module)
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # this module's loader only
+        return spec
+
+
+def after_import(name: str, callback: Any) -> None:
+    """`callback(module)` once `name` is imported: now if it is, else right after its first import."""
+    if name in sys.modules:
+        callback(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, callback))
+
+
+def use_package_index(url: str) -> None:
+    """micropip installs from the site's copy of the package index (offline, no other host). Set when
+    micropip is imported: a restored interpreter does not hold it (NOT_IN_SNAPSHOT), and importing it for
+    this alone cost ~0.25 s of every warm boot, although a notebook rarely installs anything."""
+    after_import("micropip", lambda micropip: micropip.set_index_urls(url))
 
 
 def _log_files() -> list[logging.FileHandler]:

@@ -85,11 +85,13 @@
         if (!plotsAfterRun) runtimeIn();
         return;
       }
-      // How Python started (data-mplat-python: started, made-snapshot or restored: memory_snapshot.py), and
-      // data-mplat-memory-snapshot="stored" once a snapshot is kept for the next visits.
+      // How Python started (data-mplat-python: started, made-snapshot or restored: memory_snapshot.py),
+      // data-mplat-memory-snapshot="stored" once a snapshot is kept for the next visits, and data-mplat-session
+      // when the session the controller started ahead was handed to the page ("ahead") or discarded.
       if (d && d.mplat === "python") {
         if (d.started) root.setAttribute("data-mplat-python", d.started);
         if (d.snapshot) root.setAttribute("data-mplat-memory-snapshot", d.snapshot);
+        if (d.session) root.setAttribute("data-mplat-session", d.session);
         return;
       }
       var message = d && typeof d === "object" && d.data && typeof d.data === "object" ? d.data : d;
@@ -218,8 +220,44 @@
     early.start();
     root.setAttribute("data-mplat-kernel", "booting");
     tellServiceWorker("booting");
+    whenParsed(sendSessionInputs.bind(null, early));
   } else {
     runtimeIn();
+  }
+
+  // What marimo's page will ask its kernel for when it starts the session (PyodideBridge.startSession in
+  // marimo's page asset): the notebook's code, the user config (mode "read": auto_instantiate), the URL's
+  // query parameters. The page asks once its scripts have run; the controller starts that session ahead,
+  // as soon as Python is up, and hands it over if the page asks for the same (controller.js, startAhead).
+  function sessionInputs() {
+    var mount = window.__MARIMO_MOUNT_CONFIG__;
+    var code = document.querySelector("marimo-code");
+    if (!mount || !mount.config || !mount.config.runtime || mount.mode !== "read" || !code) return null;
+    var query = {};
+    var params = new URLSearchParams(location.search);
+    params.forEach(function (value, key) {
+      var all = params.getAll(key);
+      query[key] = all.length === 1 ? all[0] : all;
+    });
+    var config = JSON.parse(JSON.stringify(mount.config));
+    config.runtime.auto_instantiate = true;
+    try {
+      return { code: decodeURIComponent(code.textContent), filename: mount.filename, queryParameters: query, userConfig: config };
+    } catch (e) {
+      return null; // not the code marimo's export writes: the page starts its session itself
+    }
+  }
+  function sendSessionInputs(worker) {
+    var inputs = sessionInputs();
+    if (inputs) worker.postMessage({ type: "message", id: "mplat-session-inputs", payload: inputs });
+  }
+  // When the page is parsed: before its deferred (module) scripts run, and so long before marimo's.
+  function whenParsed(callback) {
+    if (document.readyState !== "loading") return callback();
+    document.addEventListener("readystatechange", function once() {
+      document.removeEventListener("readystatechange", once);
+      callback();
+    });
   }
 
   // marimo loads MathJax with a <script src> it first looks up by its src, then follows through the
