@@ -33,6 +33,7 @@ from mplat.gallery.controller import (
     rewrite_worker,
 )
 from mplat.gallery.errors import GalleryError
+from mplat.gallery.memory_snapshot import SNAPSHOT_CACHE
 from mplat.gallery.model import Notebook
 from mplat.gallery.preview import SiteHandler, SiteServer
 
@@ -242,14 +243,11 @@ def test_the_friendly_error_appears_when_both_controllers_fail(
 
 # ---- memory snapshots (memory_snapshot.py) ----
 
-SNAPSHOT_CACHE = "mplat-memory-snapshot"
-
 
 def _snapshot_url(site: Path, server: CountingServer) -> str:
-    """Where the controller keeps the site's memory snapshot in Cache Storage (its key is the build's)."""
+    """Where the controller keeps the site's memory snapshot in Cache Storage (named by the build's key)."""
     html = (site / "apps" / "good-demo.html").read_text()
-    key = boot_plan_of(html)["memorySnapshot"]["key"]
-    return f"{server.url}runtime/snapshot/{key}.bin"
+    return f"{server.url}runtime/{boot_plan_of(html)['memorySnapshot']['file']}"
 
 
 def _slider_result(page: Page) -> list[str]:

@@ -38,6 +38,9 @@ from .controller import MARIMO_BOOT, closure, imported_from_archive
 
 SNAPSHOT_FORMAT = 1  # bump when what the controller puts in a snapshot changes without a file changing
 LIBRARY_DIR = "snapshot"  # under the runtime folder
+# A browser's snapshot: in Cache Storage (this cache), at a URL in the same folder (never a file of the site).
+SNAPSHOT_CACHE = "mplat-memory-snapshot"
+SNAPSHOT_DIR = LIBRARY_DIR
 # Pyodide's files whose bytes are the snapshot's starting point.
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 
@@ -119,6 +122,10 @@ def memory_snapshot_plan(
     key.update(hashlib.sha256(controller.encode()).digest())
     plan = {
         "key": key.hexdigest()[:32],
+        # where a browser keeps it: Cache Storage's `cache`, under `file` relative to the runtime (the gate
+        # reads it as the page starts; the controller writes it)
+        "cache": SNAPSHOT_CACHE,
+        "file": f"{SNAPSHOT_DIR}/{key.hexdigest()[:32]}.bin",
         "base": base,
         "libraries": [[library.site_path, library.file] for library in libraries],
     }

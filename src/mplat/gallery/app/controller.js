@@ -23,6 +23,10 @@ const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred, marimo
 const DEFERRED = new Set(CONFIG.deferred);
 const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
 let mounted = null; // marimo's notebook folder (HOME), mounted once per worker: as soon as Python is up
+// The stored memory snapshot, as the notebook gate read it and posted it (a "mplat-stored-snapshot" message).
+const SNAPSHOT_MESSAGE = "mplat-stored-snapshot";
+let snapshotArrived;
+const snapshotFromPage = new Promise((resolve) => (snapshotArrived = resolve));
 
 /* The build's plan for this notebook, in the worker's name: "marimo::controller<separator>{json}". */
 function planFromName() {
@@ -95,32 +99,42 @@ function prefetch(urls, restoring) {
   };
 }
 
-/* The memory snapshot of this plan's base (memory_snapshot.py) in Cache Storage, under a URL made of the
-   runtime's address and the build's key: another build or site never finds it. Each visit writes or reads
-   one; a snapshot that failed to restore is replaced by a refusal, so this browser boots normally from
-   then on (until a build changes the key). */
-const SNAPSHOT_CACHE = "mplat-memory-snapshot";
+/* The memory snapshot of this plan's base (memory_snapshot.py) in Cache Storage (`entry.cache`), under a
+   URL made of the runtime's address and the build's key (`entry.file`): another build or site never finds
+   it. Each visit writes or reads one; a snapshot that failed to restore is replaced by a refusal (an empty
+   body), so this browser boots normally from then on (until a build changes the key). */
 const REFUSED = "refused";
 
+/* What a stored body means: a snapshot, or a refusal. */
+function storedSnapshot(bytes) {
+  return bytes.byteLength ? new Uint8Array(bytes) : REFUSED;
+}
+
 class SnapshotStore {
-  constructor(indexURL, key) {
-    this.folder = new URL("snapshot/", indexURL).href;
-    this.url = `${this.folder}${key}.bin`;
+  constructor(indexURL, entry) {
+    this.cache = entry.cache;
+    this.url = new URL(entry.file, indexURL).href;
+    this.folder = this.url.slice(0, this.url.lastIndexOf("/") + 1);
   }
 
-  async read() {
+  /* The notebook gate reads it as the page starts (much sooner than this worker can) and transfers it here:
+     {bytes: ArrayBuffer or null (none stored), failed}; without the gate's, this worker reads it. */
+  async read(fromPage) {
     try {
-      const response = await (await caches.open(SNAPSHOT_CACHE)).match(this.url);
-      if (!response) return null;
-      if (response.headers.get("x-mplat-snapshot") === REFUSED) return REFUSED;
-      return new Uint8Array(await response.arrayBuffer());
+      if (fromPage) {
+        const { bytes, failed } = await fromPage;
+        if (failed) throw new Error("the page could not read Cache Storage");
+        return bytes ? storedSnapshot(bytes) : null;
+      }
+      const response = await (await caches.open(this.cache)).match(this.url);
+      return response ? storedSnapshot(await response.arrayBuffer()) : null;
     } catch {
       return REFUSED; // no Cache Storage here (e.g. blocked for a third-party frame): boot normally
     }
   }
 
   async write(bytes, state = "made") {
-    const cache = await caches.open(SNAPSHOT_CACHE);
+    const cache = await caches.open(this.cache);
     for (const old of await cache.keys()) {
       if (old.url.startsWith(this.folder) && old.url !== this.url) await cache.delete(old); // an earlier build's
     }
@@ -188,8 +202,8 @@ async function boot(plan) {
   const libraries = entry ? entry.libraries.map(([path, file]) => [path, new URL(file, indexURL).href]) : [];
   const archives = new Set(plan.archives || []);
   // A snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan boots normally.
-  const store = entry && plan.packages.every((name) => archives.has(name)) ? new SnapshotStore(indexURL, entry.key) : null;
-  const reading = store ? store.read() : Promise.resolve(null);
+  const store = entry && plan.packages.every((name) => archives.has(name)) ? new SnapshotStore(indexURL, entry) : null;
+  const reading = store ? store.read(entry.fromPage ? snapshotFromPage : null) : Promise.resolve(null);
   const restoring = reading.then((stored) => stored instanceof Uint8Array).catch(() => false);
   if (plan.files) {
     prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)], restoring);
@@ -492,14 +506,18 @@ function startAhead(inputs) {
   };
 }
 
-function onInputs(event) {
-  const d = event.data; // marimo's RPC ignores a "message" with an id it does not listen for
-  if (!d || d.type !== "message" || d.id !== AHEAD || ahead || asked) return;
-  ahead = startAhead(d.payload);
+/* What the notebook gate posts to this worker (marimo's RPC ignores a "message" with an id it does not
+   listen for): the stored memory snapshot, and the inputs of the session to start ahead. */
+
+function fromPage(event) {
+  const d = event.data;
+  if (!d || d.type !== "message") return;
+  if (d.id === SNAPSHOT_MESSAGE) snapshotArrived(d.payload);
+  if (d.id === AHEAD && !ahead && !asked) ahead = startAhead(d.payload);
 }
 if (plan) {
-  for (const event of self.mplatInbox || []) onInputs(event); // posted before this module had loaded
-  self.addEventListener("message", onInputs);
+  for (const event of self.mplatInbox || []) fromPage(event); // posted before this module had loaded
+  self.addEventListener("message", fromPage);
 }
 self.mplatInbox = null;
 

@@ -415,10 +415,11 @@ def same_user_config(sent: Mapping[str, Any], asked: Mapping[str, Any]) -> bool:
     marimo's defaults, has the same value in the page's."""
     from marimo._config.config import merge_default_config
 
-    page = _settings(merge_default_config(dict(asked)))  # type: ignore[arg-type]
-    return all(
-        page.get(key, _MISSING) == value for key, value in _settings(merge_default_config(dict(sent))).items()
-    )  # type: ignore[arg-type]
+    def with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
+        return _settings(merge_default_config(dict(config)))  # type: ignore[arg-type]
+
+    page = with_defaults(asked)
+    return all(page.get(key, _MISSING) == value for key, value in with_defaults(sent).items())
 
 
 _MISSING = object()

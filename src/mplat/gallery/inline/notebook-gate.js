@@ -117,13 +117,15 @@
   // travels in the kernel worker's name, and the worker starts with the page rather than after marimo's
   // page scripts. Without a plan, marimo's worker boots as marimo does.
   var boot = window.MPLAT_BOOT;
-  function kernelOptions(options) {
+  // `snapshotRead`: the gate reads the stored memory snapshot for the worker (readStoredSnapshot).
+  function kernelOptions(options, snapshotRead) {
     if (!boot) return options;
     var runtime = new URL(boot.runtime, location.href).href;
+    var snapshot = boot.memorySnapshot;
     var plan = {
       indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
       packages: boot.packages, archives: boot.archives, slices: boot.slices, files: boot.files,
-      memorySnapshot: boot.memorySnapshot,
+      memorySnapshot: snapshot && snapshotRead ? Object.assign({ fromPage: true }, snapshot) : snapshot,
       data: (boot.data || []).map(function (url) { return new URL(url, location.href).href; }),
     };
     var copy = {};
@@ -216,13 +218,36 @@
   GatedWorker.prototype = RealWorker.prototype;
   window.Worker = GatedWorker;
   if (released && boot && boot.worker) {
-    early = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }));
-    early.start();
+    var snapshotRead = readStoredSnapshot();
+    var kernel = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }, Boolean(snapshotRead)));
+    early = kernel;
+    kernel.start();
     root.setAttribute("data-mplat-kernel", "booting");
     tellServiceWorker("booting");
-    whenParsed(sendSessionInputs.bind(null, early));
+    if (snapshotRead) {
+      snapshotRead.then(function (payload) {
+        kernel.postMessage({ type: "message", id: "mplat-stored-snapshot", payload: payload }, payload.bytes ? [payload.bytes] : []);
+      });
+    }
+    whenParsed(sendSessionInputs.bind(null, kernel));
   } else {
     runtimeIn();
+  }
+
+  // The memory snapshot an earlier visit stored (controller.js, SnapshotStore; memory_snapshot.py), read
+  // here as the page starts and transferred to the kernel worker, which could read it only ~1 s later (once
+  // its scripts have loaded): {bytes: ArrayBuffer or null (none stored), failed}. Null: no snapshot to read.
+  function readStoredSnapshot() {
+    var entry = boot.memorySnapshot;
+    if (!entry || typeof caches === "undefined") return null;
+    var url = new URL(entry.file, new URL(boot.runtime, location.href)).href;
+    return caches.open(entry.cache)
+      .then(function (cache) { return cache.match(url); })
+      .then(function (response) { return response ? response.arrayBuffer() : null; })
+      .then(
+        function (bytes) { return { bytes: bytes, failed: false }; },
+        function () { return { bytes: null, failed: true }; }
+      );
   }
 
   // What marimo's page will ask its kernel for when it starts the session (PyodideBridge.startSession in
