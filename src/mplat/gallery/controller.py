@@ -239,7 +239,9 @@ def boot_plan(
         # marimo's plotly output loads MathJax: held until the runtime is in (the gate), for such notebooks only
         "mathjax": MATHJAX_LOCAL if "plotly" in notebook.imports else None,
         "data": list(data),
-        "memorySnapshot": memory_snapshot,
+        # a snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan has none, and
+        # its page neither reads nor makes one
+        "memorySnapshot": memory_snapshot if len(archives) == len(packages) else None,
     }
 
 

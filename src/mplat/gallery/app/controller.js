@@ -201,8 +201,7 @@ async function boot(plan) {
   const entry = plan.memorySnapshot && typeof caches !== "undefined" ? plan.memorySnapshot : null;
   const libraries = entry ? entry.libraries.map(([path, file]) => [path, new URL(file, indexURL).href]) : [];
   const archives = new Set(plan.archives || []);
-  // A snapshot holds no package Pyodide's loader loaded (a shared library's): such a plan boots normally.
-  const store = entry && plan.packages.every((name) => archives.has(name)) ? new SnapshotStore(indexURL, entry) : null;
+  const store = entry ? new SnapshotStore(indexURL, entry) : null; // only a plan of archives has one (controller.py)
   const reading = store ? store.read(entry.fromPage ? snapshotFromPage : null) : Promise.resolve(null);
   const restoring = reading.then((stored) => stored instanceof Uint8Array).catch(() => false);
   if (plan.files) {
