@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 PYTHON_312 := $(shell command -v python3.12 2>/dev/null || ls /root/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | head -n1)
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browsers serve site preview screenshots sun-tables test bench lint clean
+.PHONY: setup browsers serve site preview screenshots weather-tables test bench lint clean
 
 setup: $(STAMP)
 
@@ -41,10 +41,10 @@ preview: site
 screenshots: site browsers
 	$(BIN)/python scripts/screenshots --site site --out docs/assets/screenshots
 
-# The sun-position tables shipped beside the demos' weather files (rebuild after adding a weather file or
-# changing mplat.energy.solar; tests/energy/test_sun_tables.py says when).
-sun-tables: setup
-	$(BIN)/python -m mplat.energy.sun_tables data/examples/*.epw.gz
+# The weather tables shipped beside the demos' weather files (rebuild after adding a weather file or changing
+# mplat.energy.epw, solar or pv's sky terms; tests/energy/test_weather_tables.py says when).
+weather-tables: setup
+	$(BIN)/python -m mplat.energy.weather_tables data/examples/*.epw.gz
 
 test: setup browsers
 	$(BIN)/pytest -n 2 --dist loadgroup --durations=25  # the slowest tests, to keep the run under 15 minutes

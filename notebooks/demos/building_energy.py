@@ -20,9 +20,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import building, controls, epw, io
+    from mplat.energy import building, charts, controls, epw, io
 
-    return building, controls, epw, go, io, mo
+    return building, charts, controls, epw, go, io, mo
 
 
 @app.cell(hide_code=True)
@@ -182,27 +182,26 @@ def _(
 
 
 @app.cell
-def _(demand_retrofit, demand_today, go):
+def _(charts, demand_retrofit, demand_today, go):
     MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    GOLD = "#D4A843"
     demand_chart = go.Figure()
     demand_chart.add_bar(
-        x=MONTHS, y=[round(v) for v in demand_today.monthly_kwh], name="Today", marker_color="#8a8a8a"
+        x=MONTHS, y=[round(v) for v in demand_today.monthly_kwh], name="Today", marker_color=charts.GREY
     )
     demand_chart.add_bar(
-        x=MONTHS, y=[round(v) for v in demand_retrofit.monthly_kwh], name="After retrofit", marker_color=GOLD
+        x=MONTHS,
+        y=[round(v) for v in demand_retrofit.monthly_kwh],
+        name="After retrofit",
+        marker_color=charts.GOLD,
     )
     demand_chart.update_layout(
-        title="Monthly heating demand",
-        yaxis_title="kWh",
-        barmode="group",
-        template="plotly_dark",
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(color="#f5f5f5"),
-        legend=dict(orientation="h"),
-        margin=dict(l=60, r=20, t=50, b=40),
-        height=380,
+        **charts.layout(
+            title="Monthly heating demand",
+            yaxis_title="kWh",
+            barmode="group",
+            legend=dict(orientation="h"),
+            height=380,
+        )
     )
     demand_chart
     return

@@ -23,9 +23,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import building, controls, epw, io
+    from mplat.energy import building, charts, controls, epw, io
 
-    return building, controls, datetime, epw, go, io, math, mo
+    return building, charts, controls, datetime, epw, go, io, math, mo
 
 
 @app.cell(hide_code=True)
@@ -136,16 +136,7 @@ def _(building, cooling_base, heating_base, math, mo, weather):
 
 
 @app.cell
-def _(go, weather):
-    GOLD = "#D4A843"
-    LAYOUT = dict(
-        template="plotly_dark",
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(color="#f5f5f5"),
-        margin=dict(l=60, r=20, t=50, b=40),
-        height=380,
-    )
+def _(charts, go, weather):
     # Day x hour grid: row = hour of day (the hour starting at h), column = day of year.
     _grid = [[None] * 365 for _ in range(24)]
     for _i, _t in enumerate(weather.temp_air):
@@ -155,14 +146,16 @@ def _(go, weather):
             z=_grid,
             x=list(range(1, 366)),
             y=list(range(24)),
-            colorscale=[[0, "#1f3b73"], [0.5, "#f5f5f5"], [1, GOLD]],
+            colorscale=[[0, "#1f3b73"], [0.5, charts.TEXT], [1, charts.GOLD]],
             colorbar=dict(title="°C"),
             hovertemplate="day %{x}, %{y}:00: %{z:.1f} °C<extra></extra>",
         )
     )
-    heatmap.update_layout(title="Air temperature", xaxis_title="Day of year", yaxis_title="Hour", **LAYOUT)
+    heatmap.update_layout(
+        **charts.layout(title="Air temperature", xaxis_title="Day of year", yaxis_title="Hour", height=380)
+    )
     heatmap
-    return GOLD, LAYOUT
+    return
 
 
 @app.cell
@@ -197,7 +190,7 @@ def _(datetime, degree_days, math, mo, weather):
 
 
 @app.cell
-def _(GOLD, LAYOUT, go, weather):
+def _(charts, go, weather):
     # Wind rose: share of hours per 16 direction sectors, stacked by speed class.
     SECTORS = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE"] + [
         "S",
@@ -219,7 +212,7 @@ def _(GOLD, LAYOUT, go, weather):
         _sector = int(((_direction % 360) + 11.25) // 22.5) % 16
         _klass = next(_k for _k, (_low, _high, _) in enumerate(SPEEDS) if _low <= _speed < _high)
         _counts[_klass][_sector] += 1
-    COLORS = ["#3a3a3a", "#6b5520", "#9c7c2f", GOLD, "#f0d9a0"]
+    COLORS = ["#3a3a3a", "#6b5520", "#9c7c2f", charts.GOLD, "#f0d9a0"]
     wind_rose = go.Figure()
     for (_, _, _label), _row, _color in zip(SPEEDS, _counts, COLORS, strict=True):
         wind_rose.add_trace(
@@ -228,24 +221,28 @@ def _(GOLD, LAYOUT, go, weather):
             )
         )
     wind_rose.update_layout(
-        title="Wind rose (% of hours)",
-        polar=dict(angularaxis=dict(direction="clockwise", rotation=90), bgcolor="rgba(0,0,0,0)"),
-        legend=dict(orientation="h"),
-        **LAYOUT,
+        **charts.layout(
+            title="Wind rose (% of hours)",
+            polar=dict(angularaxis=dict(direction="clockwise", rotation=90)),
+            legend=dict(orientation="h"),
+            height=380,
+        )
     )
     wind_rose
     return
 
 
 @app.cell
-def _(GOLD, LAYOUT, MONTHS, go, monthly_ghi, radiation):
+def _(MONTHS, charts, go, monthly_ghi, radiation):
     radiation_chart = go.Figure(
-        go.Bar(x=MONTHS, y=[round(v, 1) for v in monthly_ghi], marker_color=GOLD, name="GHI")
+        go.Bar(x=MONTHS, y=[round(v, 1) for v in monthly_ghi], marker_color=charts.GOLD, name="GHI")
     )
     radiation_chart.update_layout(
-        title=f"Global horizontal irradiation: {radiation['ghi']:,.0f} kWh/m² per year",
-        yaxis_title="kWh/m²",
-        **LAYOUT,
+        **charts.layout(
+            title=f"Global horizontal irradiation: {radiation['ghi']:,.0f} kWh/m² per year",
+            yaxis_title="kWh/m²",
+            height=380,
+        )
     )
     radiation_chart
     return

@@ -20,9 +20,9 @@ def _():
     import marimo as mo
     import plotly.graph_objects as go
 
-    from mplat.energy import controls, finance, presets, pv
+    from mplat.energy import charts, controls, finance, presets, pv
 
-    return controls, finance, go, mo, presets, pv
+    return charts, controls, finance, go, mo, presets, pv
 
 
 @app.cell(hide_code=True)
@@ -207,32 +207,23 @@ def _(
 
 
 @app.cell
-def _(go, simulation):
+def _(charts, go, simulation):
     MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    GOLD = "#D4A843"
-    LAYOUT = dict(
-        template="plotly_dark",
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font=dict(color="#f5f5f5"),
-        margin=dict(l=60, r=20, t=50, b=40),
-        height=360,
-    )
     monthly_chart = go.Figure(
         go.Bar(
             x=MONTHS,
             y=[round(v, 1) for v in simulation.monthly_ac_kwh],
-            marker_color=GOLD,
+            marker_color=charts.GOLD,
             hovertemplate="%{x}: %{y:,.0f} kWh<extra></extra>",
         )
     )
-    monthly_chart.update_layout(title="Monthly AC production", yaxis_title="kWh", **LAYOUT)
+    monthly_chart.update_layout(**charts.layout(title="Monthly AC production", yaxis_title="kWh"))
     monthly_chart
-    return GOLD, LAYOUT
+    return
 
 
 @app.cell
-def _(GOLD, LAYOUT, cash_flows, go):
+def _(cash_flows, charts, go):
     _cumulative = []
     _total = 0.0
     for _flow in cash_flows:
@@ -243,17 +234,18 @@ def _(GOLD, LAYOUT, cash_flows, go):
         x=list(range(len(cash_flows))),
         y=[round(v) for v in cash_flows],
         name="Yearly cash flow",
-        marker_color=["#8a6d2b" if v < 0 else GOLD for v in cash_flows],
+        marker_color=[charts.DARK_GOLD if v < 0 else charts.GOLD for v in cash_flows],
     )
     cash_flow_chart.add_scatter(
-        x=list(range(len(cash_flows))), y=_cumulative, name="Cumulative", line=dict(color="#f5f5f5", width=3)
+        x=list(range(len(cash_flows))),
+        y=_cumulative,
+        name="Cumulative",
+        line=dict(color=charts.TEXT, width=3),
     )
     cash_flow_chart.update_layout(
-        title="Owner's cash flows",
-        xaxis_title="Year",
-        yaxis_title="EUR",
-        legend=dict(orientation="h"),
-        **LAYOUT,
+        **charts.layout(
+            title="Owner's cash flows", xaxis_title="Year", yaxis_title="EUR", legend=dict(orientation="h")
+        )
     )
     cash_flow_chart
     return

@@ -226,14 +226,14 @@ def test_the_climate_dashboard_downloads_its_hourly_csv(running: RunningNotebook
 
 
 def test_the_first_run_finds_its_weather_file_already_fetched(built_site: Path, chromium: Browser) -> None:
-    """The build's trace saw the solar calculator's first run open its weather file and its sun-position table:
-    the boot plan lists them, the controller fetches them while Python starts, and the run's own requests are
+    """The build's trace saw the solar calculator's first run open its weather table (the weather year with its
+    sun and sky, read instead of the EPW file): the boot plan lists it, the controller fetches them while Python starts, and the run's own requests are
     answered from the browser's cache (a 304 revalidation, no second body): on a slow link the run no longer
     waits for the download."""
     html = (built_site / "apps" / "solar-calculator.html").read_text()
     plan = boot_plan_of(html)
-    assert plan["data"] == ["public/amsterdam.epw.gz", "public/amsterdam.sun.gz"]
-    files = {"/apps/public/amsterdam.epw.gz", "/apps/public/amsterdam.sun.gz"}
+    assert plan["data"] == ["public/amsterdam.table.gz"]
+    files = {"/apps/public/amsterdam.table.gz"}
     answers: dict[str, list[int]] = {name: [] for name in files}
 
     class Recording(SiteHandler):

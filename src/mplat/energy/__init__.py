@@ -3,12 +3,24 @@
 Modules: `epw` (weather files), `solar` (NREL SPA sun position), `pv` (PVWatts v5 performance),
 `finance` (NPV, IRR, payback, LCOE), `building` (degree-days, heat loss), `io` (read sample data by path or URL),
 `presets` (URL query parameters as initial notebook inputs), `controls` (the demos' preset sliders and
-shipped weather years), `sun_tables` (sun positions computed ahead of time for the shipped weather years).
+shipped weather years), `charts` (the demos' plotly layout in the brand's colours), `weather_tables` (the
+shipped weather years with their sun and sky computed ahead of time).
 See docs/energy.md for the models, references and measured accuracy.
 """
 
 from __future__ import annotations
 
-from mplat.energy import building, controls, epw, finance, io, presets, pv, solar, sun_tables
+from mplat.energy import building, charts, controls, epw, finance, io, presets, pv, solar, weather_tables
 
-__all__ = ["building", "controls", "epw", "finance", "io", "presets", "pv", "solar", "sun_tables"]
+__all__ = [
+    "building",
+    "charts",
+    "controls",
+    "epw",
+    "finance",
+    "io",
+    "presets",
+    "pv",
+    "solar",
+    "weather_tables",
+]

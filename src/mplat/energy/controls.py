@@ -1,7 +1,7 @@
 """The demo notebooks' shared inputs: marimo controls that start at a shareable preset.
 
 Every demo builds its sliders the same way (full width, value shown, initial value read from the URL through
-`presets`) and offers the same shipped weather years (with their sun-position tables), so both live here once. Callers pass their `mo`: this
+`presets`) and offers the same shipped weather years (with their weather tables), so both live here once. Callers pass their `mo`: this
 module does not import marimo, and the library stays importable without it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from mplat.energy import epw, io, presets, sun_tables
+from mplat.energy import epw, io, presets, weather_tables
 
 
 class ShippedWeather(NamedTuple):
@@ -56,20 +56,19 @@ def shipped_weather_location(mo: Any, key: str) -> Any:
     return mo.notebook_location() / "public" / SHIPPED_WEATHER[key].file
 
 
-def read_shipped_weather(mo: Any, key: str, *, sun_table: bool = True) -> epw.Epw:
+def read_shipped_weather(mo: Any, key: str, *, table: bool = True) -> epw.Epw:
     """The shipped weather year `key`, read with `io.read_bytes`.
 
-    With `sun_table` (for notebooks that place the sun, e.g. `pv.simulate`), the sun-position table shipped
-    beside the file is read too, so the first simulation skips computing the sun (`mplat.energy.sun_tables`).
-    A weather file shipped without its table still works: the positions are then computed.
+    With `table` (the default), from the weather table shipped beside the EPW file (`mplat.energy.weather_tables`):
+    the weather without parsing its text, with the sun's positions and the sky's terms of the first simulation
+    already computed. A weather year shipped without its table is read from its EPW file.
     """
-    location = shipped_weather_location(mo, key)
-    weather = epw.read_epw(io.read_bytes(location))
-    if sun_table:
-        table = mo.notebook_location() / "public" / sun_tables.table_name(SHIPPED_WEATHER[key].file)
+    if table:
+        location = mo.notebook_location() / "public" / weather_tables.table_name(SHIPPED_WEATHER[key].file)
         try:
-            data = io.read_bytes(table)
+            data = io.read_bytes(location)
         except OSError:
-            return weather
-        sun_tables.load(data, str(table))
-    return weather
+            data = None
+        if data is not None:
+            return weather_tables.load(data, str(location))
+    return epw.read_epw(io.read_bytes(shipped_weather_location(mo, key)))

@@ -184,7 +184,15 @@ def _nominal_year(tz: float) -> tuple[tuple[tuple[int, int, int], ...], tuple[dt
     start = dt.datetime(NOMINAL_YEAR, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=tz)))
     begins = [start + dt.timedelta(hours=h) for h in range(HOURS_PER_YEAR)]
     calendar = tuple((b.month, b.day, b.hour + 1) for b in begins)
-    return calendar, tuple(b + dt.timedelta(hours=1) for b in begins)
+    return calendar, nominal_times(tz)
+
+
+@functools.lru_cache(maxsize=32)
+def nominal_times(tz: float) -> tuple[dt.datetime, ...]:
+    """The hour-ending times of the nominal year at UTC offset `tz` hours, as `Epw.times` holds them."""
+    start = dt.datetime(NOMINAL_YEAR, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=tz)))
+    hour = dt.timedelta(hours=1)
+    return tuple(start + hour * h for h in range(1, HOURS_PER_YEAR + 1))
 
 
 def _check_row(

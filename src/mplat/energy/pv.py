@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import weakref
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, cast
@@ -382,8 +383,9 @@ def pvwatts_inverter(
 
 
 @dataclass(frozen=True)
-class _Sky:
-    """Per-hour sun geometry and sky terms of one weather object: everything that does not depend on the array.
+class Sky:
+    """Per-hour sun geometry and sky terms of one weather object: everything that does not depend on the array
+    (`sky(weather)`; shipped ahead of time for the demos' weather years by `mplat.energy.weather_tables`).
 
     The sun vector is stored as components so the incidence angle on any plane is plain arithmetic:
     cos(aoi) = cos(tilt)·cos_zenith + sin(tilt)·(cos(surface azimuth)·sun_north + sin(surface azimuth)·sun_east).
@@ -435,7 +437,7 @@ def sun_positions(weather: WeatherLike) -> tuple[solar.SolarPosition, ...]:
     )
 
 
-def _sky(weather: WeatherLike) -> _Sky:
+def _sky(weather: WeatherLike) -> Sky:
     n = len(weather.times)
     if n == 0:
         raise ValueError("weather.times is empty: nothing to simulate")
@@ -467,7 +469,7 @@ def _sky(weather: WeatherLike) -> _Sky:
         f1s.append(f1)
         f2s.append(f2)
         ghis.append((b * cz if up else 0.0) + d)
-    return _Sky(
+    return Sky(
         sun_up=tuple(sun_up),
         cos_zenith=tuple(cos_z),
         sun_north=tuple(north),
@@ -482,7 +484,7 @@ def _sky(weather: WeatherLike) -> _Sky:
     )
 
 
-def _plane(sky: _Sky, tilt: float, azimuth: float, mounting: str, albedo: float) -> _Plane:
+def _plane(sky: Sky, tilt: float, azimuth: float, mounting: str, albedo: float) -> _Plane:
     cos_t = math.cos(math.radians(tilt))
     sin_t = math.sin(math.radians(tilt))
     north_t = sin_t * math.cos(math.radians(azimuth))
@@ -526,9 +528,30 @@ def _plane(sky: _Sky, tilt: float, azimuth: float, mounting: str, albedo: float)
     return _Plane(tuple(poa_global), tuple(effective), tuple(cell))
 
 
+# Skies computed ahead of time (a shipped weather table), by weather object; weak: they go with their weather.
+_REMEMBERED: weakref.WeakKeyDictionary[object, Sky] = weakref.WeakKeyDictionary()
+
+
+def remember_sky(weather: WeatherLike, terms: Sky) -> None:
+    """Let simulations of `weather` use `terms` instead of computing them: they were computed by `sky` before,
+    e.g. when the site was built. `weather` must be an object that can be weakly referenced (an `Epw`)."""
+    if len(terms.cos_zenith) != len(weather.times):
+        raise ValueError(f"{len(terms.cos_zenith)} hours of sky for {len(weather.times)} hours of weather")
+    _REMEMBERED[weather] = terms
+
+
+def sky(weather: WeatherLike) -> Sky:
+    """The per-hour sun geometry and sky terms `simulate` uses for `weather` (cached per weather object)."""
+    return _sky_cached(cast(Hashable, weather)) if _is_hashable(weather) else _sky(weather)
+
+
 @functools.lru_cache(maxsize=8)
-def _sky_cached(weather: Hashable) -> _Sky:
-    return _sky(cast(WeatherLike, weather))
+def _sky_cached(weather: Hashable) -> Sky:
+    try:
+        remembered = _REMEMBERED.get(weather)
+    except TypeError:  # not weakly referenceable: never remembered
+        remembered = None
+    return remembered if remembered is not None else _sky(cast(WeatherLike, weather))
 
 
 @functools.lru_cache(maxsize=32)

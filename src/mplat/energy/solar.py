@@ -9,7 +9,7 @@ The Earth-orbit part of SPA (≈300 trigonometric terms) depends only on the ins
 evaluated exactly every 6 hours (UTC), cached, and interpolated in between (error < 1e-6 degree); the rest of
 the algorithm runs exactly for every instant. `solar_positions` caches
 whole series per site, so a notebook recomputing a simulation after a slider move never redoes the astronomy, and
-returns series computed ahead of time (`remember_positions`, fed by `mplat.energy.sun_tables`) without computing.
+returns series computed ahead of time (`remember_positions`, fed by `mplat.energy.weather_tables`) without computing.
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def solar_position(
     return _topocentric(geo, latitude, longitude, elevation, pressure, temperature)
 
 
-# Positions computed ahead of time (a shipped sun-position table, `mplat.energy.sun_tables`), by site and instants.
+# Positions computed ahead of time (a shipped weather table, `mplat.energy.weather_tables`), by site and instants.
 _KNOWN: dict[tuple[tuple[float, ...], float, float, float], tuple[SolarPosition, ...]] = {}
 
 
@@ -278,7 +278,7 @@ def remember_positions(
     instead of computing them: they were computed by this module before, e.g. when the site was built."""
     if len(instants) != len(positions):
         raise ValueError(f"{len(instants)} instants but {len(positions)} positions: they must pair up")
-    key = (tuple(float(t) for t in instants), float(latitude), float(longitude), float(elevation))
+    key = (tuple(map(float, instants)), float(latitude), float(longitude), float(elevation))
     _KNOWN[key] = tuple(positions)
 
 
