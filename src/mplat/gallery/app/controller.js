@@ -150,10 +150,10 @@ class SnapshotStore {
 /* Pyodide's module factory, with the base's extension modules loaded before Python starts (Emscripten's
    dynamicLibraries: at the same addresses in every boot, which a snapshot needs) and, for a restore,
    memory grown to the snapshot's size first (Pyodide's restore copies into the memory as it is). */
-function preloading(indexURL, libraries, restoring) {
+function preloading(runtime, libraries, restoring) {
   const urls = new Map(libraries);
   return async (settings) => {
-    const factory = (await import(`${indexURL}pyodide.asm.mjs`)).default;
+    const factory = (await runtime).default;
     settings.dynamicLibraries = [...urls.keys()];
     const locate = settings.locateFile;
     settings.locateFile = (path, dir) => urls.get(path) ?? (locate ? locate(path, dir) : dir + path);
@@ -207,6 +207,9 @@ async function boot(plan) {
   if (plan.files) {
     prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)], restoring);
   }
+  // Pyodide's runtime script (1.2 MB) is loaded and compiled while the snapshot is read, not after it.
+  const runtime = import(`${indexURL}pyodide.asm.mjs`);
+  runtime.catch(() => {}); // a failure is reported where it is awaited
   const [{ loadPyodide }, lock, stored] = await Promise.all([
     import(`${indexURL}pyodide.mjs`),
     fetch(plan.lockFileURL).then((r) => {
@@ -233,7 +236,9 @@ async function boot(plan) {
   const snapshots = store && stored !== REFUSED;
   if (snapshots && stored) {
     try {
-      return await restore(loadPyodide, options, plan, { libraries, stored, base: entry.base, wheels, archives });
+      return await restore(loadPyodide, options, plan, {
+        runtime, libraries, stored, base: entry.base, wheels, archives,
+      });
     } catch (error) {
       if (wheelsFailed) throw error; // the runtime's files, not the snapshot: reported as any failed boot
       console.warn("mplat: the stored memory snapshot did not restore; Python starts afresh", error);
@@ -241,14 +246,14 @@ async function boot(plan) {
     }
   }
   const making = snapshots && !stored ? { store, libraries, base: entry.base } : null;
-  return start(loadPyodide, options, plan, lock, { making, wheels, archives });
+  return start(loadPyodide, options, plan, lock, { runtime, making, wheels, archives });
 }
 
 /* Python from the stored snapshot: the archives reopened, the notebook's other wheels attached. */
-async function restore(loadPyodide, options, plan, { libraries, stored, base, wheels, archives }) {
+async function restore(loadPyodide, options, plan, { runtime, libraries, stored, base, wheels, archives }) {
   const pyodide = await loadPyodide({
     ...options,
-    createPyodideModule: preloading(options.indexURL, libraries, stored),
+    createPyodideModule: preloading(runtime, libraries, stored),
     _loadSnapshot: stored,
   });
   fetchData(plan);
@@ -263,12 +268,12 @@ async function restore(loadPyodide, options, plan, { libraries, stored, base, wh
 
 /* Python started afresh. `making`: with only the snapshot's base attached first, then its snapshot taken
    (kept in Cache Storage for later visits) before the notebook's other wheels are attached. */
-async function start(loadPyodide, options, plan, lock, { making, wheels, archives }) {
+async function start(loadPyodide, options, plan, lock, { runtime, making, wheels, archives }) {
   const [pyodide, fetched] = await Promise.all([
     loadPyodide({
       ...options,
       ...(making
-        ? { createPyodideModule: preloading(options.indexURL, making.libraries, null), _makeSnapshot: true }
+        ? { createPyodideModule: preloading(runtime, making.libraries, null), _makeSnapshot: true }
         : {}),
     }),
     wheels,
