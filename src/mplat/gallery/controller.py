@@ -65,12 +65,29 @@ _CONTROLLER_IMPORT = re.compile(r"import\(`/wasm/controller\.js\?version=\$\{\w+
 _RELATIVE_IMPORT = f"import(`../{CONTROLLER_FILE}`)"
 # Prepended to the worker: the controller starts loading with the worker, not when marimo's page sends its
 # bootstrap message (same specifier as above: one module instance); until it has loaded, the page's messages
-# are kept for it in self.mplatInbox (the gate's session inputs arrive first).
+# are kept for it in self.mplatInbox (the gate's session inputs arrive first). And the stored memory snapshot
+# (memory_snapshot.py; the plan's `memorySnapshot` names its cache and file) starts being read at once, as
+# self.mplatSnapshot ({bytes: ArrayBuffer or null, failed}): in the worker's first moment (~0.5 s after
+# navigation), not once the controller has loaded, nor from the page, whose thread is busy with marimo's
+# scripts then (the page's read arrived ~1 s after navigation).
+_EARLY_SNAPSHOT_READ = (
+    "self.mplatSnapshot = (() => { try {"
+    f" const plan = JSON.parse(self.name.slice(self.name.indexOf({json.dumps(SEPARATOR)}) + {len(SEPARATOR)}));"
+    " const entry = plan.memorySnapshot;"
+    ' if (!entry || typeof caches === "undefined") return null;'
+    " return caches.open(entry.cache).then((cache) => cache.match(new URL(entry.file, plan.indexURL).href))"
+    ".then((found) => (found ? found.arrayBuffer() : null))"
+    ".then((bytes) => ({ bytes, failed: false }), () => ({ bytes: null, failed: true }));"
+    " } catch (e) { return null; } })()"
+)
 _EARLY_IMPORT = (
     f'self.name.includes("{SEPARATOR}") && (self.mplatInbox = [], '
     'self.addEventListener("message", (e) => self.mplatInbox && self.mplatInbox.push(e)), '
+    f"{_EARLY_SNAPSHOT_READ}, "
     f"{_RELATIVE_IMPORT}.catch(() => {{}}));\n"
 )
+# The first line of a worker asset an earlier build rewrote (maybe with another version of this line).
+_EARLY_PREFIX = f'self.name.includes("{SEPARATOR}") && ('
 
 
 # In marimo's main asset: the Plot chunk's lazy import, `()=>wo(()=>import(`./Plot-….js`).then(…),…)`.
@@ -115,8 +132,9 @@ def kernel_worker(assets_dir: Path) -> Path:
 
 def rewrite_worker(source: str) -> str:
     """marimo's worker asset with the controller import relative to it, and started with the worker."""
-    if source.startswith(_EARLY_IMPORT):
-        return source  # already rewritten (a worker asset shared with an earlier build)
+    first, _, rest = source.partition("\n")
+    if first.startswith(_EARLY_PREFIX):  # already rewritten (a worker asset shared with an earlier build)
+        return _EARLY_IMPORT + rest
     rewritten, count = _CONTROLLER_IMPORT.subn(_RELATIVE_IMPORT, source)
     if count != 1:
         raise GalleryError(

@@ -33,6 +33,7 @@ from .errors import NotebookError
 from .export import ExportRequest, ExportResult, export_notebooks, latest_export, write_apps
 from .memory_snapshot import SnapshotLibrary, memory_snapshot_plan, write_snapshot_libraries
 from .model import BuildReport, BuildTimings, Notebook, SkippedNotebook
+from .parsed_notebook import parsed_entry
 from .pwa import AppIdentity
 from .runtime import RuntimeBundle, RuntimeRequest, cached_runtime, library_dirs, write_runtime
 from .thumbnails import SNAPSHOT_SCRIPT, ThumbnailJob, cached_path, make_thumbnails, stand_ins
@@ -409,7 +410,9 @@ def _write_apps_and_runtime(prepared: PreparedGallery, site_dir: Path) -> None:
     def transform(slug: str, html: str) -> str:
         html = install_and_gate(slug, brand_app_html(html, head, request.app_page.language))
         # A server notebook's preview never starts Python: no boot plan, held for good.
-        return _preview_only(html) if slug in server_slugs else add_boot_script(html, plans[slug])
+        if slug in server_slugs:
+            return _preview_only(html)
+        return add_boot_script(html, {**plans[slug], "parsed": parsed_entry(html)})
 
     write_apps(
         prepared.exports,

@@ -23,10 +23,9 @@ const CONFIG = /*MPLAT_CONTROLLER_CONFIG*/ null; // {separator, deferred, marimo
 const DEFERRED = new Set(CONFIG.deferred);
 const ARCHIVES_DIR = "/lib/mplat-archives"; // the wheels imported from their archives, in the worker's file system
 let mounted = null; // marimo's notebook folder (HOME), mounted once per worker: as soon as Python is up
-// The stored memory snapshot, as the notebook gate read it and posted it (a "mplat-stored-snapshot" message).
-const SNAPSHOT_MESSAGE = "mplat-stored-snapshot";
-let snapshotArrived;
-const snapshotFromPage = new Promise((resolve) => (snapshotArrived = resolve));
+// The stored memory snapshot, as the worker's first line started reading it (controller.py, _EARLY_IMPORT).
+const snapshotReadEarly = self.mplatSnapshot || null;
+self.mplatSnapshot = null;
 
 /* The build's plan for this notebook, in the worker's name: "marimo::controller<separator>{json}". */
 function planFromName() {
@@ -117,13 +116,13 @@ class SnapshotStore {
     this.folder = this.url.slice(0, this.url.lastIndexOf("/") + 1);
   }
 
-  /* The notebook gate reads it as the page starts (much sooner than this worker can) and transfers it here:
-     {bytes: ArrayBuffer or null (none stored), failed}; without the gate's, this worker reads it. */
-  async read(fromPage) {
+  /* The worker's first line started reading it (`early`: {bytes: ArrayBuffer or null (none stored), failed});
+     without that read, this worker reads it now. */
+  async read(early) {
     try {
-      if (fromPage) {
-        const { bytes, failed } = await fromPage;
-        if (failed) throw new Error("the page could not read Cache Storage");
+      if (early) {
+        const { bytes, failed } = await early;
+        if (failed) throw new Error("Cache Storage could not be read");
         return bytes ? storedSnapshot(bytes) : null;
       }
       const response = await (await caches.open(this.cache)).match(this.url);
@@ -202,7 +201,7 @@ async function boot(plan) {
   const libraries = entry ? entry.libraries.map(([path, file]) => [path, new URL(file, indexURL).href]) : [];
   const archives = new Set(plan.archives || []);
   const store = entry ? new SnapshotStore(indexURL, entry) : null; // only a plan of archives has one (controller.py)
-  const reading = store ? store.read(entry.fromPage ? snapshotFromPage : null) : Promise.resolve(null);
+  const reading = store ? store.read(snapshotReadEarly) : Promise.resolve(null);
   const restoring = reading.then((stored) => stored instanceof Uint8Array).catch(() => false);
   if (plan.files) {
     prefetch([...plan.files.map((f) => new URL(f, indexURL).href), ...libraries.map(([, url]) => url)], restoring);
@@ -326,6 +325,8 @@ function writeWheels(pyodide, wheels) {
 function ready(pyodide, archives, how) {
   mountHomeSoon(pyodide);
   for (const name of archives) pyodide.loadedPackages[name] = "mplat archive"; // so nothing loads them again
+  // the notebook's parse, done by the build (parsed_notebook.py): the session skips parsing it
+  if (plan && plan.parsed) callWorkerBoot(pyodide, "use_parsed_notebook", plan.parsed.sha256, plan.parsed.pickle);
   tellPage({ started: how });
   return pyodide;
 }
@@ -511,12 +512,11 @@ function startAhead(inputs) {
 }
 
 /* What the notebook gate posts to this worker (marimo's RPC ignores a "message" with an id it does not
-   listen for): the stored memory snapshot, and the inputs of the session to start ahead. */
+   listen for): the inputs of the session to start ahead. */
 
 function fromPage(event) {
   const d = event.data;
   if (!d || d.type !== "message") return;
-  if (d.id === SNAPSHOT_MESSAGE) snapshotArrived(d.payload);
   if (d.id === AHEAD && !ahead && !asked) ahead = startAhead(d.payload);
 }
 if (plan) {

@@ -117,16 +117,16 @@
   // travels in the kernel worker's name, and the worker starts with the page rather than after marimo's
   // page scripts. Without a plan, marimo's worker boots as marimo does.
   var boot = window.MPLAT_BOOT;
-  // `snapshotRead`: the gate reads the stored memory snapshot for the worker (readStoredSnapshot).
-  function kernelOptions(options, snapshotRead) {
+  function kernelOptions(options) {
     if (!boot) return options;
     var runtime = new URL(boot.runtime, location.href).href;
     var snapshot = boot.memorySnapshot;
     var plan = {
       indexURL: runtime, lockFileURL: runtime + "pyodide-lock.json",
       packages: boot.packages, archives: boot.archives, slices: boot.slices, files: boot.files,
-      memorySnapshot: snapshot && snapshotRead ? Object.assign({ fromPage: true }, snapshot) : snapshot,
+      memorySnapshot: snapshot || null, // the worker's first line reads it (controller.py)
       data: (boot.data || []).map(function (url) { return new URL(url, location.href).href; }),
+      parsed: boot.parsed || null,
     };
     var copy = {};
     for (var key in options || {}) copy[key] = options[key];
@@ -218,36 +218,14 @@
   GatedWorker.prototype = RealWorker.prototype;
   window.Worker = GatedWorker;
   if (released && boot && boot.worker) {
-    var snapshotRead = readStoredSnapshot();
-    var kernel = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }, Boolean(snapshotRead)));
+    var kernel = new KernelWorker(new URL(boot.worker, location.href).href, kernelOptions({ name: "marimo::controller" }));
     early = kernel;
     kernel.start();
     root.setAttribute("data-mplat-kernel", "booting");
     tellServiceWorker("booting");
-    if (snapshotRead) {
-      snapshotRead.then(function (payload) {
-        kernel.postMessage({ type: "message", id: "mplat-stored-snapshot", payload: payload }, payload.bytes ? [payload.bytes] : []);
-      });
-    }
     whenParsed(sendSessionInputs.bind(null, kernel));
   } else {
     runtimeIn();
-  }
-
-  // The memory snapshot an earlier visit stored (controller.js, SnapshotStore; memory_snapshot.py), read
-  // here as the page starts and transferred to the kernel worker, which could read it only ~1 s later (once
-  // its scripts have loaded): {bytes: ArrayBuffer or null (none stored), failed}. Null: no snapshot to read.
-  function readStoredSnapshot() {
-    var entry = boot.memorySnapshot;
-    if (!entry || typeof caches === "undefined") return null;
-    var url = new URL(entry.file, new URL(boot.runtime, location.href)).href;
-    return caches.open(entry.cache)
-      .then(function (cache) { return cache.match(url); })
-      .then(function (response) { return response ? response.arrayBuffer() : null; })
-      .then(
-        function (bytes) { return { bytes: bytes, failed: false }; },
-        function () { return { bytes: null, failed: true }; }
-      );
   }
 
   // What marimo's page will ask its kernel for when it starts the session (PyodideBridge.startSession in
