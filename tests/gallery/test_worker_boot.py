@@ -418,3 +418,17 @@ def test_the_session_started_ahead_is_kept_only_for_the_config_the_page_asks_wit
         built, {**asked, "display": {"theme": "light", "cell_output": "below"}}
     )
     assert not worker_boot.same_user_config(built, {**asked, "runtime": {"auto_instantiate": False}})
+
+
+def test_messages_to_the_page_are_named_without_decoding_them_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    import marimo._pyodide.bootstrap as bootstrap
+    from marimo._messaging.notification import CompletedRunNotification
+    from marimo._messaging.serde import serialize_kernel_message
+
+    monkeypatch.setattr(bootstrap, "deserialize_kernel_message", bootstrap.deserialize_kernel_message)
+    message = serialize_kernel_message(CompletedRunNotification(run_id="run-1"))
+    whole = bootstrap.deserialize_kernel_message(message)
+
+    _load_worker_boot().name_messages_without_decoding()
+
+    assert bootstrap.deserialize_kernel_message(message).name == whole.name == "completed-run"

@@ -54,6 +54,7 @@ import pickle
 import random
 import sys
 import sysconfig
+import types
 import zipfile
 import zipimport
 from collections.abc import Iterable, Mapping, Sequence
@@ -409,6 +410,20 @@ def boot(
 
     patches.patch_recursion_limit = _patch_recursion_limit
     _formatters_as_in_a_notebook()
+    name_messages_without_decoding()
+
+
+def name_messages_without_decoding() -> None:
+    """marimo's Pyodide session decodes every message it sends its page (the whole notification, into
+    msgspec structs) only to read its name (`write_kernel_message` in `marimo._pyodide.bootstrap`): ~100
+    messages in a notebook's first run. marimo's slim decoder of that name (the `op` field) gives the same."""
+    import marimo._pyodide.bootstrap as bootstrap
+    from marimo._messaging.serde import deserialize_kernel_notification_name
+
+    def named(message: Any) -> Any:
+        return types.SimpleNamespace(name=deserialize_kernel_notification_name(message))
+
+    bootstrap.deserialize_kernel_message = named  # type: ignore[assignment]  # only `.name` is read there
 
 
 def _formatters_as_in_a_notebook() -> None:
