@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,8 @@ AXE_ALLOWED: dict[tuple[str, str], str] = {
     ("scrollable-region-focusable", "table"): "marimo puts a wide Markdown table in a horizontally "
     "scrolling box with no tab stop; on a phone the climate table scrolls by touch",
 }
+# One worker runs this module: each device's pages are opened once (the `opened` fixture).
+pytestmark = pytest.mark.xdist_group("a11y")
 SAVE_DATA = "Object.defineProperty(navigator, 'connection', {value: {saveData: true, effectiveType: '4g'}});"
 SETTLE_S = 90
 
@@ -42,12 +44,34 @@ def _pages(built_site: Path) -> list[str]:
     return ["", "gallery/", *[nb["page_url"] for nb in index["notebooks"]], "offline.html"]
 
 
-@pytest.fixture(params=sorted(DEVICES))
-def device(request: pytest.FixtureRequest, chromium: Browser) -> Iterator[BrowserContext]:
-    context = chromium.new_context(**DEVICES[request.param])
-    context.add_init_script(SNAPSHOT_SCRIPT)
-    yield context
-    context.close()
+Target = tuple[str, Page | Frame]  # where (for the report), and the page or notebook frame there
+
+
+@pytest.fixture(scope="module")
+def opened(
+    chromium: Browser, built_site: Path, site_server: SiteServer
+) -> Iterator[Callable[[str], list[Target]]]:
+    """Every page of the site opened once per device (a tab each, notebook frames settled), shared by the
+    touch and axe checks of that device: opening them is most of these tests' time."""
+    contexts: list[BrowserContext] = []
+    by_device: dict[str, list[Target]] = {}
+
+    def open_all(device: str) -> list[Target]:
+        if device not in by_device:
+            context = chromium.new_context(**DEVICES[device])
+            context.add_init_script(SNAPSHOT_SCRIPT)
+            contexts.append(context)
+            targets: list[Target] = []
+            for path in _pages(built_site):
+                page = context.new_page()
+                for target in _open(page, site_server.url + path):
+                    targets.append((path or "/" if target is page else f"{path} (notebook frame)", target))
+            by_device[device] = targets
+        return by_device[device]
+
+    yield open_all
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
@@ -77,20 +101,22 @@ def _open(page: Page, url: str) -> list[Page | Frame]:
     return [page, frame]
 
 
+@pytest.mark.parametrize("device", sorted(DEVICES))
 def test_controls_are_44px_and_text_16px_on_touch_screens(
-    device: BrowserContext, save_data_device: BrowserContext, built_site: Path, site_server: SiteServer
+    device: str,
+    opened: Callable[[str], list[Target]],
+    save_data_device: BrowserContext,
+    built_site: Path,
+    site_server: SiteServer,
 ) -> None:
-    page = device.new_page()
     too_small: dict[str, list[str]] = {}
     reached = 0
-    for path in _pages(built_site):
-        for target in _open(page, site_server.url + path):
-            where = path or "/" if target is page else f"{path} (notebook frame)"
-            assert target.evaluate("matchMedia('(pointer: coarse)').matches"), "not a touch screen"
-            targets = touch_targets(target)
-            reached += targets.count
-            for problem in targets.small + small_text(target):
-                too_small.setdefault(where, []).append(problem)
+    for where, target in opened(device):
+        assert target.evaluate("matchMedia('(pointer: coarse)').matches"), "not a touch screen"
+        targets = touch_targets(target)
+        reached += targets.count
+        for problem in targets.small + small_text(target):
+            too_small.setdefault(where, []).append(problem)
     # The Save-Data gate's "Run interactive" bar, on a notebook's own page.
     gated = save_data_device.new_page()
     slug_page = _pages(built_site)[2]
@@ -107,19 +133,11 @@ def _allowed(v: Violation) -> bool:
 
 
 def test_axe_finds_nothing_serious_on_any_page_or_notebook_frame(
-    chromium: Browser, built_site: Path, site_server: SiteServer
+    opened: Callable[[str], list[Target]],
 ) -> None:
-    context = chromium.new_context(**DEVICES["ipad"])
-    context.add_init_script(SNAPSHOT_SCRIPT)
-    try:
-        page = context.new_page()
-        found: dict[str, list[str]] = {}
-        for path in _pages(built_site):
-            for target in _open(page, site_server.url + path):
-                where = path or "/" if target is page else f"{path} (notebook frame)"
-                for v in axe_violations(target):
-                    if not _allowed(v):
-                        found.setdefault(where, []).append(f"{v.impact} {v.rule} at {v.target}: {v.help}")
-    finally:
-        context.close()
+    found: dict[str, list[str]] = {}
+    for where, target in opened("ipad"):
+        for v in axe_violations(target):
+            if not _allowed(v):
+                found.setdefault(where, []).append(f"{v.impact} {v.rule} at {v.target}: {v.help}")
     assert found == {}, json.dumps(found, indent=1)
