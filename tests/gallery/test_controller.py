@@ -50,6 +50,15 @@ def test_marimos_worker_imports_our_controller_relatively_and_at_once() -> None:
     assert "/wasm/controller.js" not in rewritten
     assert rewritten.count(f"import(`../{CONTROLLER_FILE}`)") == 2  # at start, and where marimo imports it
     assert rewrite_worker(rewritten) == rewritten  # a shared asset rewritten twice stays the same
+    # an asset an earlier build rewrote with an older first line gets this build's
+    older = (
+        'self.name.includes(" mplat-boot:") && (self.mplatInbox = [], old());\n'
+        + rewritten.partition("\n")[2]
+    )
+    assert rewrite_worker(older) == rewritten
+    assert (
+        "self.mplatSnapshot = " in rewritten.partition("\n")[0]
+    )  # the snapshot's read starts with the worker
 
 
 @pytest.mark.parametrize("times", [0, 2])
