@@ -28,6 +28,8 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
   0.19 no longer has.
 - **A session started ahead** (`same_user_config`): the controller starts the notebook's session before
   marimo's page asks for it, and hands it over if the page asks with the same inputs.
+- **The notebook parsed by the build** (`use_parsed_notebook`; parsed_notebook.py), and **messages named
+  without decoding them whole** (`name_messages_without_decoding`): two repeated costs of a session's start.
 - **Memory snapshots** (memory_snapshot.py): `before_snapshot` imports marimo's runtime and closes the files
   the snapshot cannot hold; `after_snapshot` opens them again, and after a restore (a fresh file system)
   extracts the archives' data files again. The controller runs this module as `mplat_worker_boot` in
