@@ -8,6 +8,7 @@ into the figure, ~0.1 s of a notebook's first run in the browser, on the path to
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 GOLD = "#D4A843"  # the brand's accent (mplat.gallery.brand.GOLD)
@@ -51,19 +52,10 @@ _BASE = {
 
 def layout(**settings: Any) -> dict[str, Any]:
     """The brand layout with `settings` on top (a nested dict, e.g. `margin`, is merged key by key)."""
-    merged: dict[str, Any] = {"template": _copy(_TEMPLATE), **_copy(_BASE)}
+    merged: dict[str, Any] = copy.deepcopy({"template": _TEMPLATE, **_BASE})  # callers may change theirs
     for key, value in settings.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = {**merged[key], **value}
         else:
             merged[key] = value
     return merged
-
-
-def _copy(value: Any) -> Any:
-    """A fresh copy of the nested dicts and lists, so a caller's changes never reach the shared style."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
