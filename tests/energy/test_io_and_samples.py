@@ -68,3 +68,15 @@ def test_read_bytes_missing_file_raises_oserror(examples: Path, http_root: str) 
         io.read_bytes(examples / "nope.epw.gz")
     with pytest.raises(OSError):  # urllib's HTTPError is an OSError
         io.read_bytes(f"{http_root}/nope.epw.gz")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupted"])
+def test_read_bytes_names_a_damaged_gzip_file(examples: Path, tmp_path: Path, damage: str) -> None:
+    good = (examples / "amsterdam.epw.gz").read_bytes()
+    bad = good[: len(good) // 2] if damage == "truncated" else good[:20] + bytes(200) + good[220:]
+    path = tmp_path / "amsterdam.epw.gz"
+    path.write_bytes(bad)
+    with pytest.raises(
+        io.DamagedGzipError, match=r"amsterdam\.epw\.gz: not a readable gzip file .*download or rebuild it"
+    ):
+        io.read_bytes(path)

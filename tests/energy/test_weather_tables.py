@@ -152,6 +152,16 @@ def test_a_weather_year_shipped_without_its_table_is_read_from_its_file(tmp_path
     assert pv.simulate(weather, SYSTEM).annual_ac_kwh > 0
 
 
+def test_a_damaged_table_is_an_error_that_names_it(tmp_path: Path) -> None:
+    (tmp_path / "public").mkdir()
+    shutil.copy(DEMO_DATA / "piedmont.epw.gz", tmp_path / "public" / "piedmont.epw.gz")
+    table = weather_tables.table_name("piedmont.epw.gz")
+    (tmp_path / "public" / table).write_bytes(weather_tables.encode(amsterdam())[:5000])  # cut short
+
+    with pytest.raises(io.DamagedGzipError, match=f"{table}: not a readable gzip file"):
+        controls.read_shipped_weather(notebook_at(tmp_path), "piedmont")
+
+
 def test_the_command_writes_a_table_beside_each_weather_file_or_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

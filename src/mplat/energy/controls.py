@@ -61,14 +61,17 @@ def read_shipped_weather(mo: Any, key: str, *, table: bool = True) -> epw.Epw:
 
     With `table` (the default), from the weather table shipped beside the EPW file (`mplat.energy.weather_tables`):
     the weather without parsing its text, with the sun's positions and the sky's terms of the first simulation
-    already computed. A weather year shipped without its table is read from its EPW file.
+    already computed. A weather year shipped without its table is read from its EPW file; a damaged table is an
+    error that names it.
     """
     if table:
         location = mo.notebook_location() / "public" / weather_tables.table_name(SHIPPED_WEATHER[key].file)
         try:
             data = io.read_bytes(location)
+        except io.DamagedGzipError:
+            raise  # shipped but broken: say so rather than hide it behind the slower EPW path
         except OSError:
-            data = None
+            data = None  # not shipped
         if data is not None:
             return weather_tables.load(data, str(location))
     return epw.read_epw(io.read_bytes(shipped_weather_location(mo, key)))

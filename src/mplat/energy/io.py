@@ -8,8 +8,13 @@ runtime routes through the browser (pyodide-http), so the same call works in bot
 from __future__ import annotations
 
 import gzip
+import zlib
 from os import PathLike
 from pathlib import Path
+
+
+class DamagedGzipError(OSError):
+    """A `.gz` file that is there but cannot be decompressed (truncated or damaged on the way)."""
 
 
 def _is_url(text: str) -> bool:
@@ -17,7 +22,8 @@ def _is_url(text: str) -> bool:
 
 
 def read_bytes(location: str | PathLike[str]) -> bytes:
-    """The file's content; `.gz` files are decompressed. Raises OSError when it cannot be read."""
+    """The file's content; `.gz` files are decompressed. Raises OSError, naming the file, when it cannot be read
+    (missing or unreachable), and its subclass DamagedGzipError for a truncated or damaged gzip file."""
     text = str(location)
     if _is_url(text):
         import urllib.request  # here, not at the top: it pulls in http/ssl/email (~0.1 s CPython, more in WASM)
@@ -28,5 +34,10 @@ def read_bytes(location: str | PathLike[str]) -> bytes:
         data = Path(text).read_bytes()
     # Decompress by content, not only by name: a server may already have removed the gzip layer.
     if text.endswith(".gz") and data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise DamagedGzipError(
+                f"{text}: not a readable gzip file ({exc}); download or rebuild it"
+            ) from exc
     return data
