@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from playwright.sync_api import BrowserContext, Frame, Page, Request, Route
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from mplat.gallery.thumbnails import CHROMIUM_ARGS as CHROMIUM_ARGS  # one list for the build and the tests
 from mplat.gallery.thumbnails import wait_until_settled
@@ -68,9 +69,28 @@ def wait_for_kernel(frame: Frame | Page) -> None:
     Outputs computed at build time are on screen before Python boots, so a visible slider proves nothing:
     the app page sets `data-mplat-kernel="ready"` on <html> after marimo's first completed run.
     """
-    frame.locator("html[data-mplat-kernel=ready]").wait_for(state="attached", timeout=BOOT_TIMEOUT_MS)
+    settled = frame.locator("html[data-mplat-kernel=ready], html[data-mplat-kernel=failed]")
+    try:
+        settled.wait_for(state="attached", timeout=BOOT_TIMEOUT_MS)
+    except PlaywrightTimeoutError as late:
+        raise AssertionError(
+            f"{frame.url}: the kernel is not ready after {BOOT_TIMEOUT_MS / 1000:.0f} s; {boot_state(frame)}"
+        ) from late
+    assert frame.evaluate("document.documentElement.dataset.mplatKernel") == "ready", (
+        f"{frame.url}: Python failed to start; {boot_state(frame)}"
+    )
     frame.locator("[role=slider]").first.wait_for(timeout=BOOT_TIMEOUT_MS)
     wait_until_settled(frame, time.monotonic() + BOOT_TIMEOUT_MS / 1000)
+
+
+def boot_state(frame: Frame | Page) -> str:
+    """What the page says of its boot (its data-mplat-* attributes) and any error it shows, for a failure."""
+    return frame.evaluate(
+        """() => JSON.stringify({
+            ...Object.fromEntries(Object.entries(document.documentElement.dataset).filter(([k]) => k.startsWith("mplat"))),
+            error: (document.querySelector(".mplat-load-failed") || {}).innerText || null,
+        })"""
+    )
 
 
 def boot_plan_of(html: str) -> dict:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, sync_playwright
 
 from mplat.gallery.preview import SiteServer
 
@@ -154,11 +154,20 @@ def guard() -> OriginGuard:
     return OriginGuard()
 
 
+def _print_console(message: ConsoleMessage) -> None:
+    if message.type in ("error", "warning") or "mplat" in message.text:
+        print(f"[console {message.type}] {message.text[:500]}")
+
+
 @pytest.fixture
 def context(chromium: Browser, guard: OriginGuard) -> Iterator[BrowserContext]:
     """A fresh browser profile whose every request leaving 127.0.0.1 is recorded and blocked."""
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900})
     guard.attach(ctx)
+    # Printed, so pytest shows what the pages and their workers said when a test fails (not marimo's
+    # log of every kernel message).
+    ctx.on("console", _print_console)
+    ctx.on("weberror", lambda error: print(f"[page error] {error.error}"))
     yield ctx
     ctx.close()
 

@@ -103,6 +103,10 @@ function prefetch(urls, restoring) {
    it. Each visit writes or reads one; a snapshot that failed to restore is replaced by a refusal (an empty
    body), so this browser boots normally from then on (until a build changes the key). */
 const REFUSED = "refused";
+/* A read takes ~0.1 s idle and ~0.5 s beside a page load; one that has not finished by this limit (a busy
+   or stuck Cache Storage) must not hold the notebook's Python: it then starts afresh, for this visit. */
+const SNAPSHOT_READ_LIMIT_MS = 8000;
+const LATE = Symbol("late");
 
 /* What a stored body means: a snapshot, or a refusal. */
 function storedSnapshot(bytes) {
@@ -119,16 +123,25 @@ class SnapshotStore {
   /* The worker's first line started reading it (`early`: {bytes: ArrayBuffer or null (none stored), failed});
      without that read, this worker reads it now. */
   async read(early) {
+    const reading = early
+      ? early.then(({ bytes, failed }) => {
+          if (failed) throw new Error("Cache Storage could not be read");
+          return bytes;
+        })
+      : caches.open(this.cache).then((cache) => cache.match(this.url)).then((r) => (r ? r.arrayBuffer() : null));
+    let timer;
+    const late = new Promise((resolve) => (timer = setTimeout(() => resolve(LATE), SNAPSHOT_READ_LIMIT_MS)));
     try {
-      if (early) {
-        const { bytes, failed } = await early;
-        if (failed) throw new Error("Cache Storage could not be read");
-        return bytes ? storedSnapshot(bytes) : null;
+      const bytes = await Promise.race([reading, late]);
+      if (bytes === LATE) {
+        console.warn(`mplat: the memory snapshot was not read in ${SNAPSHOT_READ_LIMIT_MS / 1000} s; Python starts afresh`);
+        return REFUSED; // for this visit only: nothing is written
       }
-      const response = await (await caches.open(this.cache)).match(this.url);
-      return response ? storedSnapshot(await response.arrayBuffer()) : null;
+      return bytes ? storedSnapshot(bytes) : null;
     } catch {
       return REFUSED; // no Cache Storage here (e.g. blocked for a third-party frame): boot normally
+    } finally {
+      clearTimeout(timer);
     }
   }
 
