@@ -184,24 +184,28 @@ def _(
 @app.cell
 def _(charts, demand_retrofit, demand_today, go):
     MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    demand_chart = go.Figure()
-    demand_chart.add_bar(
-        x=MONTHS, y=[round(v) for v in demand_today.monthly_kwh], name="Today", marker_color=charts.GREY
-    )
-    demand_chart.add_bar(
-        x=MONTHS,
-        y=[round(v) for v in demand_retrofit.monthly_kwh],
-        name="After retrofit",
-        marker_color=charts.GOLD,
-    )
-    demand_chart.update_layout(
-        **charts.layout(
+    demand_chart = go.Figure(
+        [
+            go.Bar(
+                x=MONTHS,
+                y=[round(v) for v in demand_today.monthly_kwh],
+                name="Today",
+                marker_color=charts.GREY,
+            ),
+            go.Bar(
+                x=MONTHS,
+                y=[round(v) for v in demand_retrofit.monthly_kwh],
+                name="After retrofit",
+                marker_color=charts.GOLD,
+            ),
+        ],
+        layout=charts.layout(
             title="Monthly heating demand",
             yaxis_title="kWh",
             barmode="group",
             legend=dict(orientation="h"),
             height=380,
-        )
+        ),
     )
     demand_chart
     return

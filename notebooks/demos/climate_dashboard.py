@@ -149,10 +149,10 @@ def _(charts, go, weather):
             colorscale=[[0, "#1f3b73"], [0.5, charts.TEXT], [1, charts.GOLD]],
             colorbar=dict(title="°C"),
             hovertemplate="day %{x}, %{y}:00: %{z:.1f} °C<extra></extra>",
-        )
-    )
-    heatmap.update_layout(
-        **charts.layout(title="Air temperature", xaxis_title="Day of year", yaxis_title="Hour", height=380)
+        ),
+        layout=charts.layout(
+            title="Air temperature", xaxis_title="Day of year", yaxis_title="Hour", height=380
+        ),
     )
     heatmap
     return
@@ -213,20 +213,19 @@ def _(charts, go, weather):
         _klass = next(_k for _k, (_low, _high, _) in enumerate(SPEEDS) if _low <= _speed < _high)
         _counts[_klass][_sector] += 1
     COLORS = ["#3a3a3a", "#6b5520", "#9c7c2f", charts.GOLD, "#f0d9a0"]
-    wind_rose = go.Figure()
-    for (_, _, _label), _row, _color in zip(SPEEDS, _counts, COLORS, strict=True):
-        wind_rose.add_trace(
+    wind_rose = go.Figure(
+        [
             go.Barpolar(
                 r=[100 * _c / max(_hours, 1) for _c in _row], theta=SECTORS, name=_label, marker_color=_color
             )
-        )
-    wind_rose.update_layout(
-        **charts.layout(
+            for (_, _, _label), _row, _color in zip(SPEEDS, _counts, COLORS, strict=True)
+        ],
+        layout=charts.layout(
             title="Wind rose (% of hours)",
             polar=dict(angularaxis=dict(direction="clockwise", rotation=90)),
             legend=dict(orientation="h"),
             height=380,
-        )
+        ),
     )
     wind_rose
     return
@@ -235,14 +234,12 @@ def _(charts, go, weather):
 @app.cell
 def _(MONTHS, charts, go, monthly_ghi, radiation):
     radiation_chart = go.Figure(
-        go.Bar(x=MONTHS, y=[round(v, 1) for v in monthly_ghi], marker_color=charts.GOLD, name="GHI")
-    )
-    radiation_chart.update_layout(
-        **charts.layout(
+        go.Bar(x=MONTHS, y=[round(v, 1) for v in monthly_ghi], marker_color=charts.GOLD, name="GHI"),
+        layout=charts.layout(
             title=f"Global horizontal irradiation: {radiation['ghi']:,.0f} kWh/m² per year",
             yaxis_title="kWh/m²",
             height=380,
-        )
+        ),
     )
     radiation_chart
     return

@@ -215,9 +215,9 @@ def _(charts, go, simulation):
             y=[round(v, 1) for v in simulation.monthly_ac_kwh],
             marker_color=charts.GOLD,
             hovertemplate="%{x}: %{y:,.0f} kWh<extra></extra>",
-        )
+        ),
+        layout=charts.layout(title="Monthly AC production", yaxis_title="kWh"),
     )
-    monthly_chart.update_layout(**charts.layout(title="Monthly AC production", yaxis_title="kWh"))
     monthly_chart
     return
 
@@ -229,23 +229,24 @@ def _(cash_flows, charts, go):
     for _flow in cash_flows:
         _total += _flow
         _cumulative.append(round(_total))
-    cash_flow_chart = go.Figure()
-    cash_flow_chart.add_bar(
-        x=list(range(len(cash_flows))),
-        y=[round(v) for v in cash_flows],
-        name="Yearly cash flow",
-        marker_color=[charts.DARK_GOLD if v < 0 else charts.GOLD for v in cash_flows],
-    )
-    cash_flow_chart.add_scatter(
-        x=list(range(len(cash_flows))),
-        y=_cumulative,
-        name="Cumulative",
-        line=dict(color=charts.TEXT, width=3),
-    )
-    cash_flow_chart.update_layout(
-        **charts.layout(
+    cash_flow_chart = go.Figure(
+        [
+            go.Bar(
+                x=list(range(len(cash_flows))),
+                y=[round(v) for v in cash_flows],
+                name="Yearly cash flow",
+                marker_color=[charts.DARK_GOLD if v < 0 else charts.GOLD for v in cash_flows],
+            ),
+            go.Scatter(
+                x=list(range(len(cash_flows))),
+                y=_cumulative,
+                name="Cumulative",
+                line=dict(color=charts.TEXT, width=3),
+            ),
+        ],
+        layout=charts.layout(
             title="Owner's cash flows", xaxis_title="Year", yaxis_title="EUR", legend=dict(orientation="h")
-        )
+        ),
     )
     cash_flow_chart
     return

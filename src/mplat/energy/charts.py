@@ -1,9 +1,11 @@
 """The demos' chart style, defined once: plotly layout settings for the brand (black page, gold accent).
 
-Plain dicts (this library does not import plotly), used as `figure.update_layout(**charts.layout(title=...))`.
-They give the look plotly's `plotly_dark` template gave the demos (its axis and grid colours, on the page's
-black) without naming that template: a named template is read from plotly's JSON, validated and deep-copied
-into the figure, ~0.1 s of a notebook's first run in the browser, on the path to its first interaction.
+Plain dicts (this library does not import plotly), given to the figure when it is made:
+`go.Figure(traces, layout=charts.layout(title=...))`. They give the look plotly's `plotly_dark` template gave
+the demos (its axis and grid colours, its dark bar outlines, on the page's black) without naming a template.
+On the path to a notebook's first interaction in the browser this matters: a figure made without a template
+gets plotly's default one (its JSON read, validated and merged), and `update_layout` afterwards walks the
+figure's property tree for every setting; made with its layout, a chart takes a tenth of the time.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ _AXIS = {
 _POLAR_AXIS = {"gridcolor": _AXIS_LINE, "linecolor": _AXIS_LINE, "ticks": ""}
 # Axis settings go in an inline template (not the layout itself) so a chart's own `xaxis_title=…` or
 # `yaxis=dict(…)` adds to them instead of replacing them.
+_DARK_OUTLINE = {"line": {"color": "rgb(17,17,17)", "width": 0.5}}  # plotly_dark's, between bars
 _TEMPLATE = {
+    "data": {
+        "bar": [{"marker": _DARK_OUTLINE}],
+        "barpolar": [{"marker": _DARK_OUTLINE}],
+        "heatmap": [{"colorbar": {"outlinewidth": 0, "ticks": ""}}],
+    },
     "layout": {
         "xaxis": _AXIS,
         "yaxis": _AXIS,
