@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -432,3 +433,52 @@ def test_messages_to_the_page_are_named_without_decoding_them_whole(monkeypatch:
     _load_worker_boot().name_messages_without_decoding()
 
     assert bootstrap.deserialize_kernel_message(message).name == whole.name == "completed-run"
+
+
+def _kernel() -> Any:
+    """A marimo kernel as marimo makes one for an embedded app (`marimo._runtime.app.kernel_runner`)."""
+    from marimo._ast.app_config import _AppConfig
+    from marimo._config.config import DEFAULT_CONFIG
+    from marimo._messaging.types import KernelStreams
+    from marimo._runtime.commands import AppMetadata
+    from marimo._runtime.runner.hooks import NotebookCellHooks
+    from marimo._runtime.runtime import Kernel
+
+    return Kernel(
+        cell_configs={},
+        app_metadata=AppMetadata({}, {}, filename="notebook.py", app_config=_AppConfig()),
+        streams=KernelStreams(stream=None, stdout=None, stderr=None, stdin=None),  # type: ignore[arg-type]
+        module=ModuleType("__main__"),
+        user_config=DEFAULT_CONFIG,
+        enqueue_control_request=lambda _: None,
+        hooks=NotebookCellHooks(),
+    )
+
+
+def test_the_kernel_compiles_each_cell_once_when_a_notebook_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import marimo._runtime.runtime as runtime
+    from marimo._runtime.commands import ExecuteCellCommand
+
+    for name in ("_try_compiling_cell", "_handle_markdown_cells_on_instantiate"):  # restored after the test
+        monkeypatch.setattr(runtime.Kernel, name, getattr(runtime.Kernel, name))
+    compiled: list[str] = []
+    compile_cell = runtime.compile_cell
+    monkeypatch.setattr(
+        runtime, "compile_cell", lambda code, **kw: compiled.append(code) or compile_cell(code, **kw)
+    )
+    _load_worker_boot().compile_each_cell_once()
+    kernel = _kernel()
+    cells = {"a": "x = 1", "b": "y = x + 1"}
+
+    # marimo's instantiate: the markdown check compiles every cell, then the run adds each to the graph
+    kernel._handle_markdown_cells_on_instantiate(
+        {cell_id: ExecuteCellCommand(cell_id=cell_id, code=code) for cell_id, code in cells.items()}
+    )
+    for cell_id, code in cells.items():
+        assert kernel._try_registering_cell(cell_id, code, carried_imports=[], stale=False) is None
+    assert compiled == ["x = 1", "y = x + 1"]
+    assert kernel.graph.cells["b"].refs == {"x"}
+
+    cell, error = kernel._try_compiling_cell("a", "x = 1", [])  # any later compile is a fresh one
+    assert error is None and cell is not kernel.graph.cells["a"]
+    assert compiled == ["x = 1", "y = x + 1", "x = 1"]

@@ -28,9 +28,11 @@ CONFIG); it runs under Pyodide, and its finders are tested under CPython (tests/
   0.19 no longer has.
 - **A session started ahead** (`same_user_config`): the controller starts the notebook's session before
   marimo's page asks for it, and hands it over if the page asks with the same inputs.
-- **The notebook parsed by the build** (`use_parsed_notebook`; parsed_notebook.py), and **messages named
-  without decoding them whole** (`name_messages_without_decoding`): two repeated costs of a session's start.
-- **Memory snapshots** (memory_snapshot.py): `before_snapshot` imports marimo's runtime and closes the files
+- **The notebook parsed by the build** (`use_parsed_notebook`; parsed_notebook.py), **messages named
+  without decoding them whole** (`name_messages_without_decoding`) and **each cell compiled once by the
+  kernel** (`compile_each_cell_once`): repeated costs of a session's start.
+- **Memory snapshots** (memory_snapshot.py): `before_snapshot` imports marimo's runtime (and builds its
+  Markdown converter, which every visit's first markdown cell built otherwise) and closes the files
   the snapshot cannot hold; `after_snapshot` opens them again, and after a restore (a fresh file system)
   extracts the archives' data files again. The controller runs this module as `mplat_worker_boot` in
   `sys.modules`, so a restored interpreter still finds it.
@@ -413,6 +415,41 @@ def boot(
     patches.patch_recursion_limit = _patch_recursion_limit
     _formatters_as_in_a_notebook()
     name_messages_without_decoding()
+    compile_each_cell_once()
+
+
+def compile_each_cell_once() -> None:
+    """When a notebook starts, marimo's kernel compiles every cell to see whether it holds only markdown, drops
+    what it compiled, and compiles the cell again to add it to its graph (`instantiate`:
+    `_handle_markdown_cells_on_instantiate`, then `run`). Here the kernel's second compile of the same code
+    takes the first one's result, which nothing else holds; any other compile is marimo's own."""
+    from marimo._runtime.runtime import Kernel
+
+    compiling = Kernel._try_compiling_cell
+    checking_markdown = Kernel._handle_markdown_cells_on_instantiate
+
+    def check_markdown(self: Any, execution_requests: Any) -> None:
+        self._mplat_compiled = {}  # (cell id, code) -> what the check compiled
+        self._mplat_checking = True
+        try:
+            checking_markdown(self, execution_requests)
+        finally:
+            self._mplat_checking = False
+
+    def try_compiling(self: Any, cell_id: Any, code: str, carried_imports: Any) -> Any:
+        compiled = getattr(self, "_mplat_compiled", {})
+        if getattr(self, "_mplat_checking", False):
+            result = compiling(self, cell_id, code, carried_imports)
+            if result[1] is None:  # (cell, error): kept only when it compiled
+                compiled[cell_id, code] = result
+            return result
+        kept = compiled.pop((cell_id, code), None)  # taken once: a later compile is a fresh one
+        if kept is not None and not carried_imports:
+            return kept
+        return compiling(self, cell_id, code, carried_imports)
+
+    Kernel._handle_markdown_cells_on_instantiate = check_markdown  # type: ignore[method-assign]
+    Kernel._try_compiling_cell = try_compiling  # type: ignore[method-assign]
 
 
 def name_messages_without_decoding() -> None:
@@ -567,6 +604,10 @@ def before_snapshot() -> None:
             continue
         with contextlib.suppress(Exception):  # one that needs a session (or fails) is left for the session
             importlib.import_module(name)
+    with contextlib.suppress(Exception):  # marimo's Markdown converter, with its ~20 extensions: built once
+        from marimo._output.md import _get_markdown  # here, not by each visit's first markdown cell
+
+        _get_markdown()
     ARCHIVES.close()
     for handler in _log_files():
         if handler.stream is not None:  # reopened by the handler at its next record
