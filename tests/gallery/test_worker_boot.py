@@ -455,30 +455,69 @@ def _kernel() -> Any:
     )
 
 
-def test_the_kernel_compiles_each_cell_once_when_a_notebook_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+NOTEBOOK = """import marimo
+
+app = marimo.App()
+
+
+@app.cell
+def _():
+    x = 1
+    return (x,)
+
+
+@app.cell
+def _(x):
+    y = x + 1
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+
+
+def test_a_notebook_starting_compiles_each_cell_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import marimo._ast.cell_manager as cell_manager
+    import marimo._ast.compiler as compiler
     import marimo._runtime.runtime as runtime
+    from marimo._ast.load import load_app
     from marimo._runtime.commands import ExecuteCellCommand
 
-    for name in ("_try_compiling_cell", "_handle_markdown_cells_on_instantiate"):  # restored after the test
+    for name in (
+        "_try_compiling_cell",
+        "_handle_markdown_cells_on_instantiate",
+    ):  # all restored after the test
         monkeypatch.setattr(runtime.Kernel, name, getattr(runtime.Kernel, name))
+    monkeypatch.setattr(cell_manager, "ir_cell_factory", cell_manager.ir_cell_factory)
     compiled: list[str] = []
-    compile_cell = runtime.compile_cell
-    monkeypatch.setattr(
-        runtime, "compile_cell", lambda code, **kw: compiled.append(code) or compile_cell(code, **kw)
-    )
+    compile_cell = compiler.compile_cell
+    counting = lambda code, *args, **kw: compiled.append(code) or compile_cell(code, *args, **kw)  # noqa: E731
+    monkeypatch.setattr(compiler, "compile_cell", counting)  # the session's loader
+    monkeypatch.setattr(runtime, "compile_cell", counting)  # the kernel
     _load_worker_boot().compile_each_cell_once()
-    kernel = _kernel()
-    cells = {"a": "x = 1", "b": "y = x + 1"}
+    (tmp_path / "notebook.py").write_text(NOTEBOOK)
 
-    # marimo's instantiate: the markdown check compiles every cell, then the run adds each to the graph
+    # marimo's Pyodide session: the app object (its loader compiles each cell), then the kernel's instantiate:
+    # the markdown check, then the run adding each cell to the graph
+    app = load_app(str(tmp_path / "notebook.py"))
+    assert app is not None
+    cells = {
+        cell_id: data.code
+        for cell_id, data in zip(app._cell_manager.cell_ids(), app._cell_manager.cell_data(), strict=True)
+    }
+    kernel = _kernel()
     kernel._handle_markdown_cells_on_instantiate(
         {cell_id: ExecuteCellCommand(cell_id=cell_id, code=code) for cell_id, code in cells.items()}
     )
     for cell_id, code in cells.items():
         assert kernel._try_registering_cell(cell_id, code, carried_imports=[], stale=False) is None
-    assert compiled == ["x = 1", "y = x + 1"]
-    assert kernel.graph.cells["b"].refs == {"x"}
+    assert compiled == list(cells.values())  # by the loader only
+    for cell_id, data in zip(cells, app._cell_manager.cell_data(), strict=True):
+        assert kernel.graph.cells[cell_id] is data.cell._cell  # shared, as marimo's embedded apps share them
+    second = list(cells)[1]
+    assert kernel.graph.cells[second].refs == {"x"}
 
-    cell, error = kernel._try_compiling_cell("a", "x = 1", [])  # any later compile is a fresh one
-    assert error is None and cell is not kernel.graph.cells["a"]
-    assert compiled == ["x = 1", "y = x + 1", "x = 1"]
+    cell, error = kernel._try_compiling_cell(second, cells[second], [])  # any later compile is a fresh one
+    assert error is None and cell is not kernel.graph.cells[second]
+    assert len(compiled) == 3

@@ -419,14 +419,35 @@ def boot(
 
 
 def compile_each_cell_once() -> None:
-    """When a notebook starts, marimo's kernel compiles every cell to see whether it holds only markdown, drops
-    what it compiled, and compiles the cell again to add it to its graph (`instantiate`:
-    `_handle_markdown_cells_on_instantiate`, then `run`). Here the kernel's second compile of the same code
-    takes the first one's result, which nothing else holds; any other compile is marimo's own."""
-    from marimo._runtime.runtime import Kernel
+    """A notebook's cells were compiled three times as it started: by the session, to build the app object it
+    describes the notebook with (marimo's loader, `ir_cell_factory`); by the kernel, to see whether a cell
+    holds only markdown (`_handle_markdown_cells_on_instantiate`, which drops the result); and by the kernel
+    again, for its graph (`run`). Now the kernel's markdown check takes the session's compile when it is the
+    same one (the code and cell id, no file name or source position: a Pyodide session's kernel runs in edit
+    mode), and the run takes what the check had. The app and the kernel's graph then share each cell's
+    compile, as marimo's own embedded apps do (`AppKernelRunner`); any other compile is marimo's own."""
+    import marimo._ast.cell_manager as cell_manager
+    import marimo._runtime.runtime as runtime
 
+    Kernel = runtime.Kernel
+    make_cell = cell_manager.ir_cell_factory
+    compile_cell = runtime.compile_cell
     compiling = Kernel._try_compiling_cell
     checking_markdown = Kernel._handle_markdown_cells_on_instantiate
+    loaded: dict[tuple[str, str], Any] = {}  # (cell id, code) -> the session's compile, until the kernel's
+
+    def ir_cell_factory(cell_def: Any, cell_id: Any, filename: str | None = None) -> Any:
+        cell = make_cell(cell_def, cell_id=cell_id, filename=filename)
+        if not os.environ.get("DEBUGPY_RUNNING"):  # (which compiles with the cell's source position)
+            loaded[cell_id, cell_def.code] = cell._cell
+        return cell
+
+    def kernel_compile_cell(code: str, cell_id: Any, **options: Any) -> Any:
+        if not any(options.values()):  # no file name, source position, carried imports: the session's compile
+            cell = loaded.pop((cell_id, code), None)
+            if cell is not None:
+                return cell
+        return compile_cell(code, cell_id, **options)
 
     def check_markdown(self: Any, execution_requests: Any) -> None:
         self._mplat_compiled = {}  # (cell id, code) -> what the check compiled
@@ -448,6 +469,8 @@ def compile_each_cell_once() -> None:
             return kept
         return compiling(self, cell_id, code, carried_imports)
 
+    cell_manager.ir_cell_factory = ir_cell_factory  # type: ignore[assignment]
+    runtime.compile_cell = kernel_compile_cell  # type: ignore[assignment]
     Kernel._handle_markdown_cells_on_instantiate = check_markdown  # type: ignore[method-assign]
     Kernel._try_compiling_cell = try_compiling  # type: ignore[method-assign]
 
