@@ -272,15 +272,6 @@ def test_later_visits_start_python_from_the_memory_snapshot_the_first_visit_made
     page = _open(first_visit, server, "good-demo")
     assert python_started(page) == "made-snapshot"
     page.locator("html[data-mplat-memory-snapshot=stored]").wait_for(state="attached", timeout=60_000)
-    magic, length, stored = page.evaluate(
-        """async ([name, url]) => {
-            const body = new Uint8Array(await (await (await caches.open(name)).match(url)).arrayBuffer());
-            return [new TextDecoder().decode(body.subarray(0, 8)), new DataView(body.buffer).getUint32(8, true),
-                    body.length];
-        }""",
-        [SNAPSHOT_CACHE, _snapshot_url(site, server)],
-    )
-    assert magic == "MPLATZP1" and stored < 0.9 * length  # kept without its zero pages
     first_result = _slider_result(page)
     page.close()
     assert server.sent[_snapshot_url(site, server).removeprefix(server.url.rstrip("/"))] == 0  # kept locally

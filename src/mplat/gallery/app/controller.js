@@ -113,62 +113,6 @@ function storedSnapshot(bytes) {
   return bytes.byteLength ? new Uint8Array(bytes) : REFUSED;
 }
 
-/* A snapshot is WebAssembly memory, and over a quarter of its 64 KiB pages are zeros (18 of 65 MB): it is
-   stored without them, since reading it during a page load costs time in proportion to its size. Stored:
-   "MPLATZP1", the snapshot's length (uint32), then one byte per page (1: stored) and the stored pages. */
-const PACKED = new TextEncoder().encode("MPLATZP1");
-const PAGE = 65536;
-
-function isZeroPage(bytes, start, end) {
-  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + start, (end - start) >> 2);
-  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-  for (let i = start + (words.length << 2); i < end; i++) if (bytes[i] !== 0) return false;
-  return true;
-}
-
-function packSnapshot(snapshot) {
-  if (snapshot.byteOffset % 4) snapshot = snapshot.slice(); // Uint32Array views need an aligned start
-  const pages = Math.ceil(snapshot.length / PAGE);
-  const kept = new Uint8Array(pages);
-  let size = 0;
-  for (let i = 0; i < pages; i++) {
-    const start = i * PAGE;
-    const end = Math.min(start + PAGE, snapshot.length);
-    if (!isZeroPage(snapshot, start, end)) (kept[i] = 1), (size += end - start);
-  }
-  const head = PACKED.length + 4;
-  const packed = new Uint8Array(head + pages + size);
-  packed.set(PACKED);
-  new DataView(packed.buffer).setUint32(PACKED.length, snapshot.length, true);
-  packed.set(kept, head);
-  let at = head + pages;
-  for (let i = 0; i < pages; i++) {
-    if (!kept[i]) continue;
-    const page = snapshot.subarray(i * PAGE, Math.min((i + 1) * PAGE, snapshot.length));
-    packed.set(page, at);
-    at += page.length;
-  }
-  return packed;
-}
-
-/* The snapshot again, zero pages included (a snapshot stored whole by an earlier version is used as it is). */
-function unpackSnapshot(stored) {
-  if (stored.length < PACKED.length + 4 || PACKED.some((b, i) => stored[i] !== b)) return stored;
-  const length = new DataView(stored.buffer, stored.byteOffset).getUint32(PACKED.length, true);
-  const pages = Math.ceil(length / PAGE);
-  const kept = stored.subarray(PACKED.length + 4, PACKED.length + 4 + pages);
-  const snapshot = new Uint8Array(length); // zeros
-  let at = PACKED.length + 4 + pages;
-  for (let i = 0; i < pages; i++) {
-    if (!kept[i]) continue;
-    const size = Math.min(PAGE, length - i * PAGE);
-    snapshot.set(stored.subarray(at, at + size), i * PAGE);
-    at += size;
-  }
-  if (at !== stored.length) throw new Error("the stored memory snapshot is damaged");
-  return snapshot;
-}
-
 class SnapshotStore {
   constructor(indexURL, entry) {
     this.cache = entry.cache;
@@ -318,8 +262,7 @@ async function boot(plan) {
 }
 
 /* Python from the stored snapshot: the archives reopened, the notebook's other wheels attached. */
-async function restore(loadPyodide, options, plan, { runtime, libraries, stored: packed, base, wheels, archives }) {
-  const stored = unpackSnapshot(packed); // a damaged one fails here, as a snapshot that does not restore
+async function restore(loadPyodide, options, plan, { runtime, libraries, stored, base, wheels, archives }) {
   const pyodide = await loadPyodide({
     ...options,
     createPyodideModule: preloading(runtime, libraries, stored),
@@ -368,7 +311,7 @@ async function start(loadPyodide, options, plan, lock, { runtime, making, wheels
     pyodide.registerJsModule("js", globalThis);
     callWorkerBoot(pyodide, "after_snapshot", false);
     callWorkerBoot(pyodide, "add_wheels", paths.filter((_, i) => !inBase.has(fetched[i].package)));
-    if (snapshot) making.store.write(packSnapshot(snapshot)).then(() => tellPage({ snapshot: "stored" }), () => {});
+    if (snapshot) making.store.write(snapshot).then(() => tellPage({ snapshot: "stored" }), () => {});
   }
   return ready(pyodide, archives, making ? "made-snapshot" : "started");
 }
